@@ -1,0 +1,143 @@
+package io.branchline.core;
+
+import io.branchline.core.models.Attempt;
+import io.branchline.core.models.BreakerState;
+import io.branchline.core.models.RegionHealth;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Receives the events of calls and regions: extend it and override what you need (every method does nothing by
+ * default). Telemetry, metrics and dashboards are listeners.
+ *
+ * <p>Contract: methods are called on the threads that do the work (I/O threads, the router's scheduler), so they
+ * must be fast and must not block. A listener that throws is logged once and otherwise ignored: it never breaks a
+ * call. Events of one call come in order: {@code callStart}, then for each attempt {@code attemptStart} and
+ * {@code attemptEnd} (with {@code failover} or {@code hedge} between attempts), then {@code callEnd} or
+ * {@code callFailed}. Region events ({@code breakerStateChanged}, {@code regionHealthChanged}) come from the router.
+ */
+public abstract class CallListener {
+    /** A listener that does nothing; the client pays nothing for it. */
+    public static final CallListener NONE = new CallListener() {
+        @Override
+        public String toString() {
+            return "CallListener.NONE";
+        }
+    };
+
+    /** Constructor for subclasses. */
+    protected CallListener() {
+    }
+
+    /**
+     * A call starts.
+     *
+     * @param call the call
+     */
+    public void callStart(CallInfo call) {
+    }
+
+    /**
+     * An attempt is sent to a region.
+     *
+     * @param call the call
+     * @param region the region
+     * @param attemptNumber the attempt's number, starting at 1
+     * @param hedge whether it is a hedge sent while an earlier attempt is in flight
+     */
+    public void attemptStart(CallInfo call, Region region, int attemptNumber, boolean hedge) {
+    }
+
+    /**
+     * An attempt ended.
+     *
+     * @param call the call
+     * @param region the region
+     * @param attempt how it ended
+     */
+    public void attemptEnd(CallInfo call, Region region, Attempt attempt) {
+    }
+
+    /**
+     * The call moves on to another region after a failed attempt.
+     *
+     * @param call the call
+     * @param from the region that failed
+     * @param to the region tried next
+     * @param cause the failed attempt
+     */
+    public void failover(CallInfo call, Region from, Region to, Attempt cause) {
+    }
+
+    /**
+     * A hedge is sent to a second region because the first has not answered within the hedge delay.
+     *
+     * @param call the call
+     * @param primary the region still in flight
+     * @param hedge the region the hedge goes to
+     */
+    public void hedge(CallInfo call, Region primary, Region hedge) {
+    }
+
+    /**
+     * The call succeeded.
+     *
+     * @param call the call
+     * @param response the response
+     */
+    public void callEnd(CallInfo call, FunctionResponse response) {
+    }
+
+    /**
+     * The call failed.
+     *
+     * @param call the call
+     * @param error the error the caller receives
+     */
+    public void callFailed(CallInfo call, FunctionCallException error) {
+    }
+
+    /**
+     * A region's circuit breaker changed state.
+     *
+     * @param region the region
+     * @param from the old state
+     * @param to the new state
+     */
+    public void breakerStateChanged(Region region, BreakerState from, BreakerState to) {
+    }
+
+    /**
+     * The router's belief about a region's health changed.
+     *
+     * @param region the region
+     * @param from the old health
+     * @param to the new health
+     * @param reason why, such as {@code "3 probes failed: CONNECT_FAILED"}
+     */
+    public void regionHealthChanged(Region region, RegionHealth from, RegionHealth to, String reason) {
+    }
+
+    /**
+     * Combines listeners into one that calls each in order, each guarded so that one failing never stops the
+     * others or the call.
+     *
+     * @param listeners the listeners
+     * @return one listener, {@link #NONE} when none is given
+     */
+    public static CallListener compose(List<? extends CallListener> listeners) {
+        Objects.requireNonNull(listeners, "listeners");
+        List<CallListener> flat = new ArrayList<>();
+        for (CallListener l : listeners) {
+            Objects.requireNonNull(l, "listener");
+            if (l instanceof GuardedListener) {
+                flat.addAll(((GuardedListener) l).delegates());
+            } else if (l != NONE) {
+                flat.add(l);
+            }
+        }
+        return flat.isEmpty() ? NONE : new GuardedListener(flat);
+    }
+}

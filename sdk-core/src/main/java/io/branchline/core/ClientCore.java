@@ -1,0 +1,294 @@
+package io.branchline.core;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.HttpPipelineBuilder;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.ProxyOptions;
+import com.azure.core.http.policy.AddHeadersPolicy;
+import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.HttpLoggingPolicy;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.UserAgentPolicy;
+import com.azure.core.util.Configuration;
+import com.azure.core.util.Context;
+import com.azure.core.util.Header;
+import com.azure.core.util.logging.ClientLogger;
+import io.branchline.core.models.FailoverOptions;
+import io.branchline.core.models.ProbeResult;
+import io.branchline.core.models.AttemptOutcome;
+import io.branchline.core.models.TimeoutOptions;
+import reactor.core.publisher.Mono;
+import reactor.netty.resources.ConnectionProvider;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Everything a built client holds: resolved settings, the pipeline, the router, listeners and the scheduler. */
+final class ClientCore implements AutoCloseable {
+    private static final ClientLogger LOGGER = new ClientLogger(ClientCore.class);
+    static final String SDK_NAME = "branchline";
+    static final String SDK_VERSION = Version.VALUE;
+    static final HttpHeaderName FUNCTIONS_KEY = HttpHeaderName.fromString("x-functions-key");
+    static final HttpHeaderName TRACEPARENT = HttpHeaderName.fromString("traceparent");
+    private static final AtomicInteger SCHEDULER_IDS = new AtomicInteger();
+
+    final List<Region> regions;
+    final String defaultKey;
+    final TimeoutOptions timeouts;
+    final FailoverOptions failover;
+    final long maxResponseBytes;
+    final HttpPipeline pipeline;
+    final RegionRouter router;
+    final CallListener listener;
+    final Clock clock;
+    final ScheduledThreadPoolExecutor scheduler;
+    final RetryBudget budget;
+    final CallExecutor executor;
+    private final ConnectionProvider ownedProvider;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ClientCore(FunctionClientBuilder b, List<Region> regions, HttpPipeline pipeline, ConnectionProvider ownedProvider) {
+        this.regions = regions;
+        this.defaultKey = b.functionKey;
+        this.timeouts = b.timeouts == null ? TimeoutOptions.DEFAULT : b.timeouts;
+        FailoverOptions f = b.failover == null ? FailoverOptions.DEFAULT : b.failover;
+        if (b.failover == null && b.retryOptions != null && b.retryOptions.getExponentialBackoffOptions() != null
+            && b.retryOptions.getExponentialBackoffOptions().getMaxRetries() != null) {
+            f = f.toBuilder().maxAttempts(Math.min(10, b.retryOptions.getExponentialBackoffOptions().getMaxRetries() + 1)).build();
+        } else if (b.failover == null && b.retryOptions != null && b.retryOptions.getFixedDelayOptions() != null) {
+            f = f.toBuilder().maxAttempts(Math.min(10, b.retryOptions.getFixedDelayOptions().getMaxRetries() + 1)).build();
+        }
+        this.failover = f;
+        this.maxResponseBytes = b.maxResponseBytes == null ? FunctionClientBuilder.DEFAULT_MAX_RESPONSE_BYTES : b.maxResponseBytes;
+        this.pipeline = pipeline;
+        this.ownedProvider = ownedProvider;
+        this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+        this.listener = CallListener.compose(b.listeners);
+        int id = SCHEDULER_IDS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "branchline-" + id + "-scheduler-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
+        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.budget = new RetryBudget(failover.retryBudgetRatio(), failover.retryBudgetFloor(), System.nanoTime());
+        this.router = b.router == null ? RegionRouter.inOrder() : b.router;
+        this.executor = new CallExecutor(this);
+    }
+
+    static ClientCore create(FunctionClientBuilder b) {
+        Settings settings = b.settings;
+        if (settings == null) {
+            Configuration config = b.configuration == null ? Configuration.getGlobalConfiguration() : b.configuration;
+            settings = config == Configuration.NONE ? null : Settings.fromConfiguration(config);
+        }
+        if (settings != null) {
+            settings.applyTo(b);
+        }
+        List<Region> regions = new ArrayList<>(b.regions);
+        if (b.endpoint != null) {
+            regions.add(Region.of("default", b.endpoint));
+        }
+        if (regions.isEmpty()) {
+            throw LOGGER.logExceptionAsError(new IllegalStateException("No region is configured: call region(...) or"
+                + " endpoint(...) on the builder, or set branchline.regions (BRANCHLINE_REGIONS) such as"
+                + " 'westeurope=https://orders-we.azurewebsites.net,northeurope=https://orders-ne.azurewebsites.net'"));
+        }
+        FunctionClientBuilder.checkUniqueNames(regions);
+        boolean allowHttp = Boolean.TRUE.equals(b.allowPlainHttp);
+        for (Region r : regions) {
+            if (!r.isHttps() && !allowHttp) {
+                throw LOGGER.logExceptionAsError(new IllegalStateException("Region '" + r.name() + "' uses plain HTTP ("
+                    + r.baseUrl() + "): function keys and tokens would cross the network in clear. Use https://, or"
+                    + " for local testing only call allowPlainHttp(true) (branchline.allow-plain-http=true)"));
+            }
+        }
+        if (b.credential != null && (b.scope == null || b.scope.isBlank())) {
+            throw LOGGER.logExceptionAsError(new IllegalStateException("A credential is set but no token scope: call"
+                + " scope(\"api://<client-id>/.default\") (branchline.scope) with the Application ID URI of the function"
+                + " app's Entra ID registration"));
+        }
+        if (b.credential == null && b.scope != null) {
+            throw LOGGER.logExceptionAsError(new IllegalStateException("A token scope is set (" + b.scope + ") but no"
+                + " credential: call credential(...) or set branchline.credential (such as managed-identity)"));
+        }
+        if (b.router != null && b.router instanceof OrderedRegionRouter == false && STARTED_ROUTERS.contains(b.router)) {
+            throw LOGGER.logExceptionAsError(new IllegalStateException("This router already serves another client:"
+                + " give each client a router of its own"));
+        }
+        TimeoutOptions timeouts = b.timeouts == null ? TimeoutOptions.DEFAULT : b.timeouts;
+        HttpPipeline pipeline;
+        ConnectionProvider owned = null;
+        if (b.pipeline != null) {
+            if (b.httpClient != null || !b.policies.isEmpty() || b.credential != null || b.proxy != null || b.tls != null
+                || b.httpLogOptions != null) {
+                LOGGER.atWarning().log("An HttpPipeline was given: the builder's httpClient, policies, credential,"
+                    + " proxy, TLS and log options are not applied (azure-core HttpTrait precedence)");
+            }
+            pipeline = b.pipeline;
+        } else {
+            com.azure.core.http.HttpClient http = b.httpClient;
+            if (http == null) {
+                ProxyOptions proxy = b.proxy;
+                if (proxy == null && Boolean.TRUE.equals(b.proxyFromEnvironment)) {
+                    Configuration config = b.configuration == null ? Configuration.getGlobalConfiguration() : b.configuration;
+                    proxy = ProxyOptions.fromConfiguration(config, true);
+                }
+                Transport.Built built = Transport.create(timeouts, proxy, b.tls,
+                    b.dnsRefresh == null ? FunctionClientBuilder.DEFAULT_DNS_REFRESH : b.dnsRefresh);
+                http = built.client;
+                owned = built.provider;
+            } else if (b.proxy != null || b.tls != null) {
+                LOGGER.atWarning().log("An HttpClient was given: the builder's proxy and TLS options are not applied");
+            }
+            List<HttpPipelinePolicy> policies = new ArrayList<>();
+            String appId = b.clientOptions == null ? null : b.clientOptions.getApplicationId();
+            policies.add(new UserAgentPolicy(appId, SDK_NAME, SDK_VERSION, Configuration.NONE));
+            if (b.clientOptions != null) {
+                HttpHeaders headers = new HttpHeaders();
+                for (Header h : b.clientOptions.getHeaders()) {
+                    headers.set(HttpHeaderName.fromString(h.getName()), h.getValue());
+                }
+                if (headers.getSize() > 0) {
+                    policies.add(new AddHeadersPolicy(headers));
+                }
+            }
+            policies.addAll(b.policies);
+            if (b.credential != null) {
+                policies.add(new BearerTokenAuthenticationPolicy(b.credential, b.scope));
+            }
+            policies.add(new HttpLoggingPolicy(logOptions(b.httpLogOptions)));
+            pipeline = new HttpPipelineBuilder().httpClient(http).policies(policies.toArray(new HttpPipelinePolicy[0]))
+                .build();
+        }
+        ClientCore core = new ClientCore(b, List.copyOf(regions), pipeline, owned);
+        core.startRouter();
+        return core;
+    }
+
+    private static final Set<RegionRouter> STARTED_ROUTERS =
+        java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>());
+
+    private void startRouter() {
+        synchronized (STARTED_ROUTERS) {
+            STARTED_ROUTERS.add(router);
+        }
+        router.start(new Context0());
+    }
+
+    /** Only allow-listed headers are logged; everything else, keys and tokens included, is redacted. */
+    static HttpLogOptions logOptions(HttpLogOptions user) {
+        HttpLogOptions o = user == null ? new HttpLogOptions() : user;
+        Set<String> allowed = new java.util.HashSet<>(o.getAllowedHeaderNames());
+        allowed.removeIf(Redaction::isSecretHeader);
+        allowed.addAll(List.of("traceparent", "x-ms-request-id", "x-request-id", "Retry-After", "x-ms-retry-after-ms",
+            "X-FUNCTION-SCALEOUT", "Content-Type", "Content-Length", "User-Agent", "x-branchline-region"));
+        Set<String> params = new java.util.HashSet<>(o.getAllowedQueryParamNames());
+        params.removeIf(p -> p.equalsIgnoreCase("code") || p.toLowerCase(java.util.Locale.ROOT).contains("key")
+            || p.toLowerCase(java.util.Locale.ROOT).contains("token") || p.equalsIgnoreCase("sig"));
+        return new HttpLogOptions().setLogLevel(o.getLogLevel()).setAllowedHeaderNames(allowed)
+            .setAllowedQueryParamNames(params).setPrettyPrintBody(false);
+    }
+
+    /** The key to send to a region: its own, else the client's default, else none. */
+    String keyFor(Region region) {
+        String k = region.functionKey();
+        return k != null ? k : defaultKey;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            router.close();
+        } catch (RuntimeException e) {
+            LOGGER.atWarning().log("Router failed to close", e);
+        }
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (ownedProvider != null) {
+            ownedProvider.disposeLater().block(Duration.ofSeconds(5));
+        }
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** The router's view of this client. */
+    private final class Context0 implements RouterContext {
+        @Override
+        public List<Region> regions() {
+            return regions;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+
+        @Override
+        public ScheduledExecutorService scheduler() {
+            return scheduler;
+        }
+
+        @Override
+        public CallListener listener() {
+            return listener;
+        }
+
+        @Override
+        public FailoverOptions failoverOptions() {
+            return failover;
+        }
+
+        @Override
+        public Mono<ProbeResult> probe(Region region, String method, String path, Map<String, String> headers,
+            Duration timeout) {
+            return Mono.defer(() -> {
+                HttpRequest req = new HttpRequest(HttpMethod.valueOf(method.toUpperCase(java.util.Locale.ROOT)),
+                    region.baseUrl() + path);
+                String key = keyFor(region);
+                if (key != null) {
+                    req.setHeader(FUNCTIONS_KEY, key);
+                }
+                headers.forEach((n, v) -> req.setHeader(HttpHeaderName.fromString(n), v));
+                long start = System.nanoTime();
+                return pipeline.send(req, Context.NONE)
+                    .flatMap(resp -> resp.getBodyAsByteArray().defaultIfEmpty(new byte[0])
+                        .map(ignored -> resp.getStatusCode()).doFinally(s -> resp.close()))
+                    .timeout(timeout)
+                    .map(status -> new ProbeResult(region.name(), status, Duration.ofNanos(System.nanoTime() - start),
+                        Outcomes.ofStatus(status), null))
+                    .onErrorResume(e -> Mono.just(new ProbeResult(region.name(), 0,
+                        Duration.ofNanos(System.nanoTime() - start), Outcomes.ofError(e), Outcomes.describe(e))));
+            });
+        }
+    }
+
+    static boolean isSuccess(AttemptOutcome o) {
+        return o == AttemptOutcome.SUCCESS;
+    }
+}

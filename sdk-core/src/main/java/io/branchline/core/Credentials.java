@@ -1,0 +1,27 @@
+package io.branchline.core;
+
+import com.azure.core.credential.TokenCredential;
+
+import java.util.Locale;
+
+/** Creates azure-identity credentials named by text in configuration; azure-identity is optional. */
+final class Credentials {
+    private Credentials() {
+    }
+
+    static TokenCredential create(String kind, Settings s) {
+        String k = kind.trim().toLowerCase(Locale.ROOT);
+        if (!k.equals("managed-identity") && !k.equals("client-secret") && !k.equals("client-certificate")
+            && !k.equals("azure-cli") && !k.equals("default")) {
+            throw s.bad("branchline.credential", kind,
+                "one of none, managed-identity, client-secret, client-certificate, azure-cli, default");
+        }
+        try {
+            Class.forName("com.azure.identity.DefaultAzureCredentialBuilder", false, Credentials.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalStateException("Setting branchline.credential=" + k + " needs azure-identity on the class"
+                + " path: add the dependency com.azure:azure-identity (its version comes with azure-sdk-bom)");
+        }
+        return IdentityCredentials.create(k, s);
+    }
+}

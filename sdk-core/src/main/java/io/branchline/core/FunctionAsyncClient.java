@@ -1,0 +1,69 @@
+package io.branchline.core;
+
+import com.azure.core.annotation.ServiceClient;
+import com.azure.core.util.Context;
+import io.branchline.core.models.RegionStatus;
+import reactor.core.publisher.Mono;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Calls HTTP-triggered functions deployed in several regions, the Reactor way: every call returns a cold
+ * {@link Mono} that runs the call when subscribed. Immutable and thread-safe; build it with
+ * {@link FunctionClientBuilder#buildAsyncClient()} and close it when done.
+ *
+ * <p>Non-2xx answers end the {@code Mono} with a {@link FunctionCallException}; when no region can serve the call,
+ * with a {@link NoRegionAvailableException}.
+ */
+@ServiceClient(builder = FunctionClientBuilder.class, isAsync = true)
+public final class FunctionAsyncClient implements AutoCloseable {
+    private final ClientCore core;
+
+    FunctionAsyncClient(ClientCore core) {
+        this.core = core;
+    }
+
+    /**
+     * Calls a function.
+     *
+     * @param request the request
+     * @return the response, emitted when a region answered with 2xx or 3xx
+     */
+    public Mono<FunctionResponse> invoke(FunctionRequest request) {
+        return invoke(request, Context.NONE);
+    }
+
+    /**
+     * Calls a function, passing an azure-core context down the pipeline.
+     *
+     * @param request the request
+     * @param context the context
+     * @return the response
+     */
+    public Mono<FunctionResponse> invoke(FunctionRequest request, Context context) {
+        Objects.requireNonNull(request, "request");
+        return core.executor.execute(request, context);
+    }
+
+    /** @return the configured regions, in configuration order */
+    public List<Region> regions() {
+        return core.regions;
+    }
+
+    /** @return what the router knows about each region now */
+    public List<RegionStatus> regionStatus() {
+        return core.router.status();
+    }
+
+    /** Stops the router's probes and timers and releases pooled connections. Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    @Override
+    public String toString() {
+        return "FunctionAsyncClient{regions=" + core.regions + ", router=" + core.router.getClass().getSimpleName() + '}';
+    }
+}

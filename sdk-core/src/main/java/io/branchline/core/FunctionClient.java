@@ -1,0 +1,75 @@
+package io.branchline.core;
+
+import com.azure.core.annotation.ServiceClient;
+import com.azure.core.util.Context;
+import io.branchline.core.models.RegionStatus;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Calls HTTP-triggered functions deployed in several regions with plain blocking calls. Immutable and
+ * thread-safe; build it with {@link FunctionClientBuilder#buildClient()} and close it when done.
+ *
+ * <pre>{@code
+ * try (FunctionClient client = new FunctionClientBuilder()
+ *         .endpoint("https://orders-we.azurewebsites.net").functionKey(key).buildClient()) {
+ *     FunctionResponse r = client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "42").build());
+ *     Order order = r.bodyAs(Order.class);
+ * }
+ * }</pre>
+ */
+@ServiceClient(builder = FunctionClientBuilder.class)
+public final class FunctionClient implements AutoCloseable {
+    private final FunctionAsyncClient async;
+
+    FunctionClient(FunctionAsyncClient async) {
+        this.async = async;
+    }
+
+    /**
+     * Calls a function and waits for the answer (at most the call's deadline).
+     *
+     * @param request the request
+     * @return the response of a region that answered 2xx or 3xx
+     * @throws FunctionCallException when the call failed; it tells which regions were tried and why each failed
+     * @throws NoRegionAvailableException when no region could serve the call
+     */
+    public FunctionResponse invoke(FunctionRequest request) {
+        return invoke(request, Context.NONE);
+    }
+
+    /**
+     * Calls a function, passing an azure-core context down the pipeline.
+     *
+     * @param request the request
+     * @param context the context
+     * @return the response
+     * @throws FunctionCallException when the call failed
+     */
+    public FunctionResponse invoke(FunctionRequest request, Context context) {
+        Objects.requireNonNull(request, "request");
+        return async.invoke(request, context).block();
+    }
+
+    /** @return the configured regions, in configuration order */
+    public List<Region> regions() {
+        return async.regions();
+    }
+
+    /** @return what the router knows about each region now */
+    public List<RegionStatus> regionStatus() {
+        return async.regionStatus();
+    }
+
+    /** Stops the router's probes and timers and releases pooled connections. Idempotent. */
+    @Override
+    public void close() {
+        async.close();
+    }
+
+    @Override
+    public String toString() {
+        return "FunctionClient{" + async + '}';
+    }
+}

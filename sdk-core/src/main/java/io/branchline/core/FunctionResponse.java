@@ -1,0 +1,165 @@
+package io.branchline.core;
+
+import com.azure.core.http.HttpHeaders;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.serializer.TypeReference;
+import io.branchline.core.models.Attempt;
+
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The answer of a function: status, headers and body, with the region that served it and every attempt made.
+ * Immutable; the body is fully read.
+ */
+public final class FunctionResponse {
+    private final int statusCode;
+    private final HttpHeaders headers;
+    private final byte[] body;
+    private final Region region;
+    private final List<Attempt> attempts;
+    private final Duration duration;
+
+    FunctionResponse(int statusCode, HttpHeaders headers, byte[] body, Region region, List<Attempt> attempts,
+        Duration duration) {
+        this.statusCode = statusCode;
+        this.headers = headers;
+        this.body = body;
+        this.region = region;
+        this.attempts = List.copyOf(attempts);
+        this.duration = duration;
+    }
+
+    /** @return the HTTP status */
+    public int statusCode() {
+        return statusCode;
+    }
+
+    /**
+     * A response header.
+     *
+     * @param name the header's name, any case
+     * @return its value, or {@code null}
+     */
+    public String header(String name) {
+        return headers.getValue(name);
+    }
+
+    /** @return a copy of the response headers */
+    public HttpHeaders headers() {
+        return new HttpHeaders(headers);
+    }
+
+    /** @return the Content-Type header, or {@code null} */
+    public String contentType() {
+        return headers.getValue("Content-Type");
+    }
+
+    /** @return a copy of the body bytes */
+    public byte[] body() {
+        return body.clone();
+    }
+
+    /** @return the body length in bytes */
+    public int bodyLength() {
+        return body.length;
+    }
+
+    /** @return the body decoded with the charset of its Content-Type, UTF-8 by default */
+    public String bodyAsString() {
+        return new String(body, charset());
+    }
+
+    /**
+     * Deserialises the JSON body.
+     *
+     * @param type the expected type
+     * @param <T> the expected type
+     * @return the value
+     * @throws FunctionCallException when the body is not JSON of that type; the message names the status, content
+     *     type and the first bytes of the body
+     */
+    public <T> T bodyAs(Class<T> type) {
+        return bodyAs(TypeReference.createInstance(type));
+    }
+
+    /**
+     * Deserialises the JSON body into a generic type.
+     *
+     * @param type the expected type
+     * @param <T> the expected type
+     * @return the value
+     * @throws FunctionCallException when the body is not JSON of that type
+     */
+    public <T> T bodyAs(TypeReference<T> type) {
+        try {
+            return BinaryData.fromBytes(body).toObject(type);
+        } catch (RuntimeException e) {
+            throw new FunctionCallException("Response from region '" + region.name() + "' (status " + statusCode
+                + ", Content-Type " + contentType() + ") is not JSON of type " + type.getJavaType().getTypeName()
+                + ": " + e.getClass().getSimpleName() + "; body starts with: " + preview(), null, region.name(),
+                statusCode, attempts, e);
+        }
+    }
+
+    /** @return the region that served the response */
+    public Region region() {
+        return region;
+    }
+
+    /** @return every attempt of the call, in the order they started; the last successful one served this response */
+    public List<Attempt> attempts() {
+        return attempts;
+    }
+
+    /** @return whether the call was served by another region than its first attempt's */
+    public boolean failedOver() {
+        return !attempts.isEmpty() && !attempts.get(0).region().equals(region.name());
+    }
+
+    /** @return whether a hedged attempt was sent */
+    public boolean hedged() {
+        for (Attempt a : attempts) {
+            if (a.hedged()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the call's duration, every attempt and wait included */
+    public Duration duration() {
+        return duration;
+    }
+
+    String preview() {
+        int n = Math.min(body.length, 64);
+        String s = new String(body, 0, n, charset()).replaceAll("[\\p{Cntrl}&&[^\\t]]", "?");
+        return '"' + s + (body.length > n ? "...\" (" + body.length + " bytes)" : "\"");
+    }
+
+    private Charset charset() {
+        String ct = contentType();
+        if (ct != null) {
+            int i = ct.toLowerCase(Locale.ROOT).indexOf("charset=");
+            if (i >= 0) {
+                String cs = ct.substring(i + 8).split("[;,\\s]")[0].replace("\"", "");
+                try {
+                    return Charset.forName(cs);
+                } catch (RuntimeException ignored) {
+                    return StandardCharsets.UTF_8;
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+
+    @Override
+    public String toString() {
+        return "FunctionResponse{status=" + statusCode + ", region=" + region.name() + ", bodyBytes=" + body.length
+            + ", attempts=" + attempts.size() + ", duration=" + duration.toMillis() + "ms}";
+    }
+}

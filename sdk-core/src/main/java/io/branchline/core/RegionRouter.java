@@ -1,0 +1,78 @@
+package io.branchline.core;
+
+import io.branchline.core.models.Attempt;
+import io.branchline.core.models.RegionStatus;
+
+import java.util.List;
+
+/**
+ * Decides which regions a call uses and learns from every attempt. The client calls {@link #start} once when it is
+ * built, {@link #plan} at the start of every call, {@link #tryAcquire} before each attempt and
+ * {@link #onAttemptEnd} after each acquired attempt, and {@link #close} when it closes.
+ *
+ * <p>{@link #plan} runs on the caller's thread for every call: keep it cheap and free of locks and I/O.
+ * The default, {@link #inOrder()}, uses the configured regions in order; {@code branchline-routing} provides
+ * the router that finds the nearest healthy region.
+ *
+ * <p>A router instance serves one client.
+ */
+public interface RegionRouter extends AutoCloseable {
+
+    /**
+     * A router that tries the regions in configuration order (stable-sorted by priority) and keeps no state.
+     *
+     * @return a new router
+     */
+    static RegionRouter inOrder() {
+        return new OrderedRegionRouter();
+    }
+
+    /**
+     * Starts the router: called once by the client before the first call.
+     *
+     * @param context the regions, clock, scheduler, listener and probe
+     */
+    default void start(RouterContext context) {
+    }
+
+    /**
+     * The regions to try for a request, best first, honouring its preferred and excluded regions.
+     *
+     * @param request the request
+     * @return the plan; never {@code null}
+     */
+    RoutePlan plan(FunctionRequest request);
+
+    /**
+     * Asks to send an attempt to a region now, within the region's concurrency limit. When this returns
+     * {@code false} the client moves to the next region of the plan at once, without counting a failure.
+     *
+     * @param region the region
+     * @return whether the attempt may be sent
+     */
+    default boolean tryAcquire(Region region) {
+        return true;
+    }
+
+    /**
+     * An attempt acquired with {@link #tryAcquire} ended: learn from its outcome and latency, and release its slot.
+     *
+     * @param region the region
+     * @param attempt the attempt
+     */
+    void onAttemptEnd(Region region, Attempt attempt);
+
+    /**
+     * What the router knows about each region now.
+     *
+     * @return one status per region, in configuration order
+     */
+    default List<RegionStatus> status() {
+        return List.of();
+    }
+
+    /** Stops background work (probes, timers). Calls after close may fail. */
+    @Override
+    default void close() {
+    }
+}

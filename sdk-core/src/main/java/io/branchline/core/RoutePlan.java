@@ -1,0 +1,187 @@
+package io.branchline.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The regions a call may use, best first, as a {@link RegionRouter} decided at the start of the call. Immutable
+ * and cheap: routers build plans when their state changes and hand the same instance to every call until it
+ * changes again.
+ *
+ * <p>Beside the ordered regions a plan says when to send a hedge ({@link #hedgeDelay()}), whether it was made in
+ * panic (every region was out, so all are tried anyway), which regions were left out and why, and when the
+ * earliest throttled region may be called again.
+ */
+public final class RoutePlan {
+    private static final RoutePlan EMPTY = new RoutePlan(List.of(), null, false, Map.of(), null);
+
+    private final List<Region> regions;
+    private final Duration hedgeDelay;
+    private final boolean panic;
+    private final Map<String, String> unavailable;
+    private final Instant retryAt;
+
+    private RoutePlan(List<Region> regions, Duration hedgeDelay, boolean panic, Map<String, String> unavailable,
+        Instant retryAt) {
+        this.regions = regions;
+        this.hedgeDelay = hedgeDelay;
+        this.panic = panic;
+        this.unavailable = unavailable;
+        this.retryAt = retryAt;
+    }
+
+    /**
+     * A plan trying the given regions in order, with no hedging.
+     *
+     * @param regions the regions, best first
+     * @return the plan
+     */
+    public static RoutePlan of(List<Region> regions) {
+        return builder().regions(regions).build();
+    }
+
+    /** @return a plan with no region to try */
+    public static RoutePlan empty() {
+        return EMPTY;
+    }
+
+    /**
+     * Starts building a plan.
+     *
+     * @return a builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the regions to try, best first */
+    public List<Region> regions() {
+        return regions;
+    }
+
+    /** @return the delay after which an idempotent call sends a hedge to the next region, or {@code null} for none */
+    public Duration hedgeDelay() {
+        return hedgeDelay;
+    }
+
+    /** @return whether every region was out and the plan tries them anyway */
+    public boolean isPanic() {
+        return panic;
+    }
+
+    /** @return the regions left out of the plan, each with the reason */
+    public Map<String, String> unavailable() {
+        return unavailable;
+    }
+
+    /** @return when the earliest throttled region may be called again, or {@code null} when none is throttled */
+    public Instant retryAt() {
+        return retryAt;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("RoutePlan{");
+        for (int i = 0; i < regions.size(); i++) {
+            sb.append(i == 0 ? "" : " > ").append(regions.get(i).name());
+        }
+        if (hedgeDelay != null) {
+            sb.append(", hedge after ").append(hedgeDelay.toMillis()).append(" ms");
+        }
+        if (panic) {
+            sb.append(", panic");
+        }
+        if (!unavailable.isEmpty()) {
+            sb.append(", unavailable=").append(unavailable);
+        }
+        if (retryAt != null) {
+            sb.append(", retryAt=").append(retryAt);
+        }
+        return sb.append('}').toString();
+    }
+
+    /**
+     * Builds a {@link RoutePlan}.
+     */
+    public static final class Builder {
+        private List<Region> regions = List.of();
+        private Duration hedgeDelay;
+        private boolean panic;
+        private final Map<String, String> unavailable = new LinkedHashMap<>();
+        private Instant retryAt;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the regions to try, best first.
+         *
+         * @param regions the regions
+         * @return this builder
+         */
+        public Builder regions(List<Region> regions) {
+            this.regions = List.copyOf(regions);
+            return this;
+        }
+
+        /**
+         * Sets the hedge delay.
+         *
+         * @param delay the delay, or {@code null} for no hedging
+         * @return this builder
+         */
+        public Builder hedgeDelay(Duration delay) {
+            this.hedgeDelay = delay;
+            return this;
+        }
+
+        /**
+         * Marks the plan as made in panic.
+         *
+         * @param panic whether every region was out
+         * @return this builder
+         */
+        public Builder panic(boolean panic) {
+            this.panic = panic;
+            return this;
+        }
+
+        /**
+         * Records a region left out of the plan.
+         *
+         * @param region the region's name
+         * @param reason why, such as {@code "circuit open until 12:00:03Z"}
+         * @return this builder
+         */
+        public Builder unavailable(String region, String reason) {
+            unavailable.put(Objects.requireNonNull(region, "region"), Objects.requireNonNull(reason, "reason"));
+            return this;
+        }
+
+        /**
+         * Sets when the earliest throttled region may be called again.
+         *
+         * @param retryAt the instant, or {@code null}
+         * @return this builder
+         */
+        public Builder retryAt(Instant retryAt) {
+            this.retryAt = retryAt;
+            return this;
+        }
+
+        /**
+         * Builds the plan.
+         *
+         * @return the immutable plan
+         */
+        public RoutePlan build() {
+            return new RoutePlan(regions, hedgeDelay, panic,
+                unavailable.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(unavailable)), retryAt);
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.branchline.core.models;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A snapshot of what the router knows about one region, for dashboards, metrics and health endpoints.
+ *
+ * @param region the region's name
+ * @param health the health the router believes in
+ * @param breaker the state of the region's circuit breaker
+ * @param latency the smoothed latency estimate, or {@code null} when nothing was measured yet
+ * @param throttledUntil the instant before which the region is not called because it asked to back off, or {@code null}
+ * @param weight the share of traffic the region may take during slow start, from 0.0 to 1.0
+ * @param inFlight the number of attempts to the region in flight now
+ */
+public record RegionStatus(String region, RegionHealth health, BreakerState breaker, Duration latency,
+    Instant throttledUntil, double weight, int inFlight) {
+
+    /**
+     * Validates the snapshot.
+     *
+     * @param region the region's name
+     * @param health the health
+     * @param breaker the breaker state
+     * @param latency the latency estimate or {@code null}
+     * @param throttledUntil the throttling end or {@code null}
+     * @param weight the slow-start weight
+     * @param inFlight attempts in flight
+     */
+    public RegionStatus {
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(health, "health");
+        Objects.requireNonNull(breaker, "breaker");
+    }
+}

@@ -1,0 +1,16 @@
+/**
+ * Branchline core: the function client, its options, and the routing and listener SPIs.
+ */
+module io.branchline.core {
+    requires transitive com.azure.core;
+    requires com.azure.http.netty;
+    requires reactor.netty.http;
+    requires reactor.netty.core;
+    requires io.netty.handler;
+    requires io.netty.codec.http;
+    requires org.slf4j;
+    requires static com.azure.identity;
+
+    exports io.branchline.core;
+    exports io.branchline.core.models;
+}
