@@ -1,0 +1,167 @@
+package io.branchline.telemetry;
+
+import com.azure.json.JsonProviders;
+import com.azure.json.JsonWriter;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/**
+ * Writes Application Insights envelopes (track contract v2.1) as one line of JSON each, with azure-json. Field
+ * lengths are cut to the contract's {@code maxLength}.
+ */
+final class Envelopes {
+    static final String DEPENDENCY_NAME = "Microsoft.ApplicationInsights.RemoteDependency";
+    static final String METRIC_NAME = "Microsoft.ApplicationInsights.Metric";
+
+    // maxLength from appinsights-track-v2.1.swagger.json (RemoteDependencyData, DataPoint) and, for context tags,
+    // from the Application Insights data model (the contract gives no limit for tags).
+    static final int MAX_ID = 512;
+    static final int MAX_NAME = 1024;
+    static final int MAX_RESULT_CODE = 1024;
+    static final int MAX_DATA = 8192;
+    static final int MAX_TYPE = 1024;
+    static final int MAX_TARGET = 1024;
+    static final int MAX_PROPERTY_KEY = 150;
+    static final int MAX_PROPERTY_VALUE = 8192;
+    static final int MAX_METRIC_NAME = 1024;
+    static final int MAX_OPERATION_ID = 128;
+    static final int MAX_ROLE = 256;
+    static final int MAX_SDK_VERSION = 64;
+
+    private final String iKey;
+    private final String roleName;
+    private final String roleInstance;
+    private final String sdkVersion;
+
+    Envelopes(String iKey, String roleName, String roleInstance, String sdkVersion) {
+        this.iKey = iKey;
+        this.roleName = cut(roleName, MAX_ROLE);
+        this.roleInstance = cut(roleInstance, MAX_ROLE);
+        this.sdkVersion = cut(sdkVersion, MAX_SDK_VERSION);
+    }
+
+    byte[] dependency(CallRecord r) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(768);
+        try (JsonWriter w = JsonProviders.createWriter(out)) {
+            w.writeStartObject();
+            w.writeIntField("ver", 1);
+            w.writeStringField("name", DEPENDENCY_NAME);
+            w.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(r.time()));
+            if (r.sampleRate() < 100.0) {
+                w.writeDoubleField("sampleRate", r.sampleRate());
+            }
+            w.writeStringField("iKey", iKey);
+            w.writeStartObject("tags");
+            w.writeStringField("ai.operation.id", cut(r.traceId(), MAX_OPERATION_ID));
+            if (r.parentSpanId() != null) {
+                w.writeStringField("ai.operation.parentId", cut(r.parentSpanId(), MAX_OPERATION_ID));
+            }
+            commonTags(w);
+            w.writeEndObject();
+            w.writeStartObject("data");
+            w.writeStringField("baseType", "RemoteDependencyData");
+            w.writeStartObject("baseData");
+            w.writeIntField("ver", 2);
+            w.writeStringField("id", cut(r.spanId(), MAX_ID));
+            w.writeStringField("name", cut(r.name(), MAX_NAME));
+            w.writeStringField("resultCode", cut(r.resultCode(), MAX_RESULT_CODE));
+            w.writeStringField("data", cut(r.url(), MAX_DATA));
+            w.writeStringField("type", cut("Http", MAX_TYPE));
+            w.writeStringField("target", cut(r.target(), MAX_TARGET));
+            w.writeStringField("duration", duration(r.durationNanos()));
+            w.writeBooleanField("success", r.success());
+            w.writeStartObject("properties");
+            property(w, "region", r.region());
+            property(w, "attempts", Integer.toString(r.attempts()));
+            property(w, "failover", Boolean.toString(r.failover()));
+            property(w, "hedged", Boolean.toString(r.hedged()));
+            property(w, "branch", roleInstance);
+            w.writeEndObject();
+            w.writeEndObject();
+            w.writeEndObject();
+            w.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    byte[] metric(MetricRecord m) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        try (JsonWriter w = JsonProviders.createWriter(out)) {
+            w.writeStartObject();
+            w.writeIntField("ver", 1);
+            w.writeStringField("name", METRIC_NAME);
+            w.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(m.time()));
+            w.writeStringField("iKey", iKey);
+            w.writeStartObject("tags");
+            commonTags(w);
+            w.writeEndObject();
+            w.writeStartObject("data");
+            w.writeStringField("baseType", "MetricsData");
+            w.writeStartObject("baseData");
+            w.writeIntField("ver", 2);
+            w.writeStartArray("metrics");
+            w.writeStartObject();
+            w.writeStringField("name", cut(m.name(), MAX_METRIC_NAME));
+            w.writeStringField("kind", "Measurement");
+            w.writeDoubleField("value", m.value());
+            w.writeEndObject();
+            w.writeEndArray();
+            w.writeStartObject("properties");
+            property(w, "region", m.region());
+            property(w, "branch", roleInstance);
+            w.writeEndObject();
+            w.writeEndObject();
+            w.writeEndObject();
+            w.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private void commonTags(JsonWriter w) throws IOException {
+        w.writeStringField("ai.cloud.role", roleName);
+        w.writeStringField("ai.cloud.roleInstance", roleInstance);
+        w.writeStringField("ai.internal.sdkVersion", sdkVersion);
+    }
+
+    private static void property(JsonWriter w, String key, String value) throws IOException {
+        if (value != null) {
+            w.writeStringField(cut(key, MAX_PROPERTY_KEY), cut(value, MAX_PROPERTY_VALUE));
+        }
+    }
+
+    /** Cuts a string to at most {@code max} characters, never splitting a surrogate pair. */
+    static String cut(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        int end = max;
+        if (Character.isHighSurrogate(s.charAt(end - 1))) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    /** Formats a duration as the contract's {@code d.hh:mm:ss.ffffff} (microseconds), capped below 1000 days. */
+    static String duration(long nanos) {
+        long micros = Math.max(0, nanos) / 1000;
+        long maxMicros = 999L * 86_400_000_000L + 86_399_999_999L;
+        micros = Math.min(micros, maxMicros);
+        long days = micros / 86_400_000_000L;
+        long rest = micros % 86_400_000_000L;
+        long hours = rest / 3_600_000_000L;
+        rest %= 3_600_000_000L;
+        long minutes = rest / 60_000_000L;
+        rest %= 60_000_000L;
+        long seconds = rest / 1_000_000L;
+        long fraction = rest % 1_000_000L;
+        return String.format(Locale.ROOT, "%d.%02d:%02d:%02d.%06d", days, hours, minutes, seconds, fraction);
+    }
+}
