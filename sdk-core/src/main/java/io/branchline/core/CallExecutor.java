@@ -78,6 +78,7 @@ final class CallExecutor {
         private HttpResponse lastResponse;
         private byte[] lastBody;
         private boolean lastHostThrottled;
+        private boolean lastTooLarge;
 
         Call(FunctionRequest request, Context context, MonoSink<FunctionResponse> sink) {
             this.request = request;
@@ -122,14 +123,20 @@ final class CallExecutor {
         private void send(Region region, boolean hedge) {
             int number = ++started;
             long remaining = deadlineNanos - System.nanoTime();
-            Duration timeout = Duration.ofNanos(Math.max(1, Math.min(core.timeouts.response().toNanos(), remaining)));
+            // Until the headers arrive: connect plus response time, so that a connect that hangs ends as the
+            // transport's CONNECT_FAILED (safe to replay) rather than as this timer's TIMEOUT; the body is bounded
+            // by the transport's read timeout; the whole attempt by the call's deadline.
+            long headersNanos = core.timeouts.connect().toNanos() + core.timeouts.response().toNanos();
+            Duration headersTimeout = Duration.ofNanos(Math.max(1, Math.min(headersNanos, remaining)));
+            Duration deadline = Duration.ofNanos(Math.max(1, remaining));
             core.listener.attemptStart(info, region, number, hedge);
             InFlight f = new InFlight(region, number, hedge, System.nanoTime());
             inFlight.put(number, f);
             HttpRequest http = httpRequest(region);
             f.disposable = core.pipeline.send(http, context)
+                .timeout(headersTimeout)
                 .flatMap(this::readBody)
-                .timeout(timeout)
+                .timeout(deadline)
                 .subscribe(r -> onResult(f, r, null), e -> onResult(f, null, e));
             if (!hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null && next < plan.regions().size()
                 && started < core.failover.maxAttempts()) {
@@ -233,7 +240,7 @@ final class CallExecutor {
                     return; // already ended as cancelled
                 }
                 core.router.onAttemptEnd(f.region, attempt);
-                attempts.add(attempt);
+                record(attempt);
                 core.listener.attemptEnd(info, f.region, attempt);
                 if (done) {
                     return;
@@ -253,6 +260,9 @@ final class CallExecutor {
                     }
                     lastHostThrottled = result != null && attempt.outcome() == AttemptOutcome.THROTTLED
                         && result.response.getHeaderValue(SCALEOUT) != null;
+                    // every region serves the same function: a response over the limit would be as large elsewhere
+                    lastTooLarge = error != null
+                        && reactor.core.Exceptions.unwrap(error) instanceof ResponseTooLargeException;
                     failure = afterFailure(f.region, attempt);
                 }
             }
@@ -270,7 +280,7 @@ final class CallExecutor {
                 return null; // a hedge or the primary is still running: let it finish
             }
             AttemptOutcome o = attempt.outcome();
-            if (!o.isRetryable()) {
+            if (!o.isRetryable() || lastTooLarge) {
                 done = true;
                 return error("failed", false);
             }
@@ -397,9 +407,18 @@ final class CallExecutor {
                 Attempt a = new Attempt(other.region.name(), other.number, AttemptOutcome.CANCELLED, 0,
                     Duration.ofNanos(System.nanoTime() - other.startNanos), null, "a parallel attempt won", other.hedge);
                 core.router.onAttemptEnd(other.region, a);
-                attempts.add(a);
+                record(a);
                 core.listener.attemptEnd(info, other.region, a);
             }
+        }
+
+        /** Keeps {@link #attempts} in the order the attempts started, whatever order they end in. Holds the lock. */
+        private void record(Attempt a) {
+            int i = attempts.size();
+            while (i > 0 && attempts.get(i - 1).number() > a.number()) {
+                i--;
+            }
+            attempts.add(i, a);
         }
 
         private void cancelTimer() {

@@ -124,6 +124,16 @@ final class ClientCore implements AutoCloseable {
                 + " scope(\"api://<client-id>/.default\") (branchline.scope) with the Application ID URI of the function"
                 + " app's Entra ID registration"));
         }
+        if (b.credential != null && b.pipeline == null) {
+            for (Region r : regions) {
+                if (!r.isHttps()) {
+                    // azure-core's bearer token policy refuses http: every call would fail with a confusing error
+                    throw LOGGER.logExceptionAsError(new IllegalStateException("Region '" + r.name() + "' uses plain"
+                        + " HTTP (" + r.baseUrl() + ") but a credential is set: Entra ID tokens are only sent over"
+                        + " https. Use an https:// base URL, or call without a credential for local testing"));
+                }
+            }
+        }
         if (b.credential == null && b.scope != null) {
             throw LOGGER.logExceptionAsError(new IllegalStateException("A token scope is set (" + b.scope + ") but no"
                 + " credential: call credential(...) or set branchline.credential (such as managed-identity)"));

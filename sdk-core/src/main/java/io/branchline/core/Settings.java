@@ -87,29 +87,33 @@ final class Settings {
     private final Function<String, String> source;
     private final String sourceName;
     private final boolean envStyle;
+    /** Where {@code key-env} variables are looked up: the environment map read, else the process environment. */
+    private final Function<String, String> variables;
 
-    private Settings(Function<String, String> source, String sourceName, boolean envStyle) {
+    private Settings(Function<String, String> source, String sourceName, boolean envStyle,
+        Function<String, String> variables) {
         this.source = source;
         this.sourceName = sourceName;
         this.envStyle = envStyle;
+        this.variables = variables;
     }
 
     static Settings fromProperties(Properties p) {
         Properties copy = new Properties();
         copy.putAll(p);
-        return new Settings(name -> trimToNull(copy.getProperty(name)), "properties", false);
+        return new Settings(name -> trimToNull(copy.getProperty(name)), "properties", false, System::getenv);
     }
 
     static Settings fromEnvironment(Map<String, String> env) {
         Map<String, String> copy = Map.copyOf(env);
-        return new Settings(name -> trimToNull(copy.get(envName(name))), "environment", true);
+        return new Settings(name -> trimToNull(copy.get(envName(name))), "environment", true, copy::get);
     }
 
     static Settings fromConfiguration(Configuration config) {
         return new Settings(name -> {
             String v = trimToNull(config.get(name));
             return v != null ? v : trimToNull(config.get(envName(name)));
-        }, "configuration", true);
+        }, "configuration", true, System::getenv);
     }
 
     static String envName(String property) {
@@ -276,7 +280,7 @@ final class Settings {
             if (key != null) {
                 r.functionKey(key);
             } else if (keyEnv != null) {
-                String v = System.getenv(keyEnv);
+                String v = variables.apply(keyEnv);
                 if (v == null || v.isBlank()) {
                     throw new IllegalArgumentException("Setting " + label(prefix + "key-env") + " names the environment"
                         + " variable '" + keyEnv + "', which is not set: export it with the function key of region '"

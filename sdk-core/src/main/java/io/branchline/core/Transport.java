@@ -3,17 +3,20 @@ package io.branchline.core;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.ProxyOptions;
 import com.azure.core.http.netty.NettyAsyncHttpClientBuilder;
+import com.azure.core.util.Configuration;
 import io.branchline.core.models.TimeoutOptions;
 import io.branchline.core.models.TlsOptions;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.transport.ProxyProvider;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
@@ -52,15 +55,49 @@ final class Transport {
             SslContext ssl = sslContext(tls);
             base = base.secure(spec -> spec.sslContext(ssl));
         }
+        if (proxy != null) {
+            base = withProxy(base, proxy, timeouts.connect());
+        }
+        // Configuration.NONE: without it azure-core-http-netty would pick up HTTPS_PROXY / https.proxyHost on its
+        // own, even when no proxy was configured or proxyFromEnvironment(false) was asked for.
         NettyAsyncHttpClientBuilder b = new NettyAsyncHttpClientBuilder(base)
+            .configuration(Configuration.NONE)
             .connectTimeout(timeouts.connect())
             .responseTimeout(timeouts.response())
             .readTimeout(timeouts.read())
             .writeTimeout(timeouts.response());
-        if (proxy != null) {
-            b.proxy(proxy);
-        }
         return new Built(b.build(), provider);
+    }
+
+    /**
+     * Configures the proxy on Reactor Netty itself rather than through azure-core-http-netty: with credentials
+     * azure-core-http-netty answers the proxy's 407 challenge only on a later connection, so the first call of every
+     * client through an authenticating proxy failed. Reactor Netty sends Basic credentials with the first CONNECT.
+     * The proxy's host name is resolved on each new connection; the target's name is resolved by the proxy. The
+     * proxy handshake is bounded by the connect timeout (Reactor Netty's default is 10 s).
+     */
+    static reactor.netty.http.client.HttpClient withProxy(reactor.netty.http.client.HttpClient base, ProxyOptions proxy,
+        Duration connectTimeout) {
+        ProxyProvider.Proxy type;
+        switch (proxy.getType()) {
+            case SOCKS4: type = ProxyProvider.Proxy.SOCKS4; break;
+            case SOCKS5: type = ProxyProvider.Proxy.SOCKS5; break;
+            default: type = ProxyProvider.Proxy.HTTP; break;
+        }
+        InetSocketAddress address = proxy.getAddress();
+        String user = proxy.getUsername();
+        String password = proxy.getPassword();
+        String nonProxyHosts = proxy.getNonProxyHosts();
+        return base.proxy(spec -> {
+            ProxyProvider.Builder p = spec.type(type).host(address.getHostString()).port(address.getPort())
+                .connectTimeoutMillis(connectTimeout.toMillis());
+            if (user != null) {
+                p.username(user).password(ignored -> password);
+            }
+            if (nonProxyHosts != null && !nonProxyHosts.isEmpty()) {
+                p.nonProxyHosts(nonProxyHosts);
+            }
+        });
     }
 
     static SslContext sslContext(TlsOptions tls) {
