@@ -437,6 +437,10 @@ final class CallExecutor {
                 cancelTimer();
                 cancelOthers();
             }
+            // The caller cancelled (or a blocking caller was interrupted): listeners still see the call end.
+            core.listener.callFailed(info, new FunctionCallException("Call " + request.method() + ' ' + request.route()
+                + " was cancelled by the caller" + (attempts.isEmpty() ? "" : "; attempts:"
+                + FunctionCallException.describe(attempts)), null, null, 0, attempts, null));
         }
     }
 

@@ -14,7 +14,7 @@ import java.util.Objects;
  *
  * <p>Contract: methods are called on the threads that do the work (I/O threads, the router's scheduler), so they
  * must be fast and must not block. A listener that throws is logged once and otherwise ignored: it never breaks a
- * call. Events of one call come in order: {@code callStart}, then for each attempt {@code attemptStart} and
+ * call. A call cancelled by its caller ends with {@code callFailed}. Events of one call come in order: {@code callStart}, then for each attempt {@code attemptStart} and
  * {@code attemptEnd} (with {@code failover} or {@code hedge} between attempts), then {@code callEnd} or
  * {@code callFailed}. Region events ({@code breakerStateChanged}, {@code regionHealthChanged}) come from the router.
  */
@@ -118,6 +118,15 @@ public abstract class CallListener {
      * @param reason why, such as {@code "3 probes failed: CONNECT_FAILED"}
      */
     public void regionHealthChanged(Region region, RegionHealth from, RegionHealth to, String reason) {
+    }
+
+    /**
+     * A health probe sent by the router through the client's transport ended.
+     *
+     * @param region the probed region
+     * @param result how it ended
+     */
+    public void probeCompleted(Region region, io.branchline.core.models.ProbeResult result) {
     }
 
     /**

@@ -202,7 +202,10 @@ final class ClientCore implements AutoCloseable {
         router.start(new Context0());
     }
 
-    /** Only allow-listed headers are logged; everything else, keys and tokens included, is redacted. */
+    /**
+     * Only allow-listed headers are logged; everything else, keys and tokens included, is redacted. Bodies are never
+     * logged (they may hold personal data): BODY levels are lowered to the matching level without bodies.
+     */
     static HttpLogOptions logOptions(HttpLogOptions user) {
         HttpLogOptions o = user == null ? new HttpLogOptions() : user;
         Set<String> allowed = new java.util.HashSet<>(o.getAllowedHeaderNames());
@@ -212,7 +215,13 @@ final class ClientCore implements AutoCloseable {
         Set<String> params = new java.util.HashSet<>(o.getAllowedQueryParamNames());
         params.removeIf(p -> p.equalsIgnoreCase("code") || p.toLowerCase(java.util.Locale.ROOT).contains("key")
             || p.toLowerCase(java.util.Locale.ROOT).contains("token") || p.equalsIgnoreCase("sig"));
-        return new HttpLogOptions().setLogLevel(o.getLogLevel()).setAllowedHeaderNames(allowed)
+        com.azure.core.http.policy.HttpLogDetailLevel level = o.getLogLevel();
+        if (level == com.azure.core.http.policy.HttpLogDetailLevel.BODY) {
+            level = com.azure.core.http.policy.HttpLogDetailLevel.BASIC;
+        } else if (level == com.azure.core.http.policy.HttpLogDetailLevel.BODY_AND_HEADERS) {
+            level = com.azure.core.http.policy.HttpLogDetailLevel.HEADERS;
+        }
+        return new HttpLogOptions().setLogLevel(level).setAllowedHeaderNames(allowed)
             .setAllowedQueryParamNames(params).setPrettyPrintBody(false);
     }
 
@@ -293,7 +302,8 @@ final class ClientCore implements AutoCloseable {
                     .map(status -> new ProbeResult(region.name(), status, Duration.ofNanos(System.nanoTime() - start),
                         Outcomes.ofStatus(status), null))
                     .onErrorResume(e -> Mono.just(new ProbeResult(region.name(), 0,
-                        Duration.ofNanos(System.nanoTime() - start), Outcomes.ofError(e), Outcomes.describe(e))));
+                        Duration.ofNanos(System.nanoTime() - start), Outcomes.ofError(e), Outcomes.describe(e))))
+                    .doOnNext(result -> listener.probeCompleted(region, result));
             });
         }
     }

@@ -103,8 +103,7 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
      * Settings made on the builder afterwards win.
      *
      * @param properties the properties
-     * @return a builder
-     * @throws IllegalArgumentException when a setting is malformed; the message names it and the fix
+     * @return a builder; a malformed setting fails when the client is built, with a message naming it and the fix
      */
     public static FunctionClientBuilder fromProperties(Properties properties) {
         Objects.requireNonNull(properties, "properties");
@@ -116,8 +115,7 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     /**
      * A builder holding the settings of the environment variables ({@code BRANCHLINE_*}, see the README).
      *
-     * @return a builder
-     * @throws IllegalArgumentException when a setting is malformed
+     * @return a builder; a malformed setting fails when the client is built
      */
     public static FunctionClientBuilder fromEnvironment() {
         return fromEnvironment(System.getenv());
@@ -266,7 +264,7 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
 
     /**
      * Sets HTTP logging options. Only allow-listed headers are logged; function keys, tokens and {@code code=}
-     * query values are always redacted.
+     * query values are always redacted, and bodies are never logged.
      *
      * @param logOptions the options
      * @return this builder
@@ -371,9 +369,8 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     }
 
     /**
-     * Sets how long a connection is reused before it is replaced, so that host names are resolved again and a
-     * private endpoint that moved is followed. New connections resolve through the JVM resolver (which caches
-     * answers for {@code networkaddress.cache.ttl}, 30 seconds by default).
+     * Sets how long a connection is reused before it is replaced and how long a DNS answer is cached at most, so
+     * that host names are resolved again and a private endpoint that moved is followed within this time.
      *
      * @param interval from 1 second to 1 hour
      * @return this builder

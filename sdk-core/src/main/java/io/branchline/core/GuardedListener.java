@@ -81,6 +81,11 @@ final class GuardedListener extends CallListener {
     }
 
     @Override
+    public void probeCompleted(Region region, io.branchline.core.models.ProbeResult result) {
+        each(l -> l.probeCompleted(region, result));
+    }
+
+    @Override
     public void regionHealthChanged(Region region, RegionHealth from, RegionHealth to, String reason) {
         each(l -> l.regionHealthChanged(region, from, to, reason));
     }

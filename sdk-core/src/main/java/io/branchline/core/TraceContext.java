@@ -33,6 +33,10 @@ final class TraceContext {
             return new TraceContext(parentTraceparent.substring(3, 35), randomHex(8), parentTraceparent.substring(36, 52),
                 parentTraceparent.substring(53, 55));
         }
+        String current = OpenTelemetryBridge.currentTraceparent();
+        if (current != null) {
+            return newSpan(current);
+        }
         return new TraceContext(randomHex(16), randomHex(8), null, "01");
     }
 

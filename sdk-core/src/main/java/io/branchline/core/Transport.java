@@ -50,7 +50,10 @@ final class Transport {
             .maxLifeTime(dnsRefresh)
             .evictInBackground(dnsRefresh)
             .build();
-        reactor.netty.http.client.HttpClient base = reactor.netty.http.client.HttpClient.create(provider);
+        // Reactor Netty resolves names with Netty's asynchronous resolver; its cache honours each record's TTL, and is
+        // bounded here by dnsRefresh so that a private endpoint that moves is followed within that time.
+        reactor.netty.http.client.HttpClient base = reactor.netty.http.client.HttpClient.create(provider)
+            .resolver(spec -> spec.cacheMaxTimeToLive(dnsRefresh).cacheNegativeTimeToLive(Duration.ofSeconds(1)));
         if (tls != null) {
             SslContext ssl = sslContext(tls);
             base = base.secure(spec -> spec.sslContext(ssl));
