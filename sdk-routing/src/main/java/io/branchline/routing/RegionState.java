@@ -1,0 +1,111 @@
+package io.branchline.routing;
+
+import io.branchline.core.Region;
+import io.branchline.core.models.RegionHealth;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+
+import java.util.Arrays;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What the router knows about one region. Fields written under {@code this} unless atomic or noted. */
+final class RegionState {
+    /** Weight of a new latency sample in the moving average. */
+    static final double ALPHA = 0.25;
+    /** A sample counts for at most this multiple of the average, so one GC pause or retransmit never flips routing. */
+    static final double OUTLIER_CAP = 2.0;
+    /** Samples during which the estimate is the fastest seen rather than an average. */
+    static final int WARM_UP = 3;
+    private static final int RESERVOIR = 32;
+
+    final Region region;
+    final int index;
+    CircuitBreaker breaker;
+    Bulkhead bulkhead;
+
+    final AtomicInteger inFlight = new AtomicInteger();
+    /** Attempts admitted in panic although the breaker refused them. */
+    final AtomicInteger bypass = new AtomicInteger();
+    final AtomicBoolean probing = new AtomicBoolean();
+
+    private final long[] samples = new long[RESERVOIR];
+    private int sampleCount;
+    private int sampleNext;
+    /** Smoothed latency in nanoseconds; NaN until measured. */
+    volatile double ewmaNanos = Double.NaN;
+
+    volatile RegionHealth health = RegionHealth.UNKNOWN;
+    volatile String healthReason = "not probed yet";
+    int probeFailures;
+    int probeSuccesses;
+    int consecutiveFailures;
+    int throttleStreak;
+    volatile long throttledUntilMillis = Long.MIN_VALUE;
+    volatile long openUntilMillis = Long.MIN_VALUE;
+    volatile long lastOpenMillis;
+    /** When the region last came back after being out (unhealthy or circuit not closed). */
+    volatile long recoveredAtMillis = Long.MIN_VALUE;
+    /** Guarded by the router's rebuild lock. */
+    boolean wasOut;
+    /** The branch's own link was down: the next success restores the region at once. */
+    volatile boolean linkRecovery;
+    /** Set when a link recovery restored the region: no failback dwell, no slow start. */
+    volatile boolean skipDwell;
+    volatile ScheduledFuture<?> probeTask;
+
+    RegionState(Region region, int index) {
+        this.region = region;
+        this.index = index;
+    }
+
+    String name() {
+        return region.name();
+    }
+
+    synchronized void recordLatency(long nanos) {
+        double e = ewmaNanos;
+        if (Double.isNaN(e) || sampleCount < WARM_UP && nanos < e) {
+            // the first samples pay for cold connections and a cold JIT: start from the fastest of them
+            ewmaNanos = Double.isNaN(e) ? nanos : Math.min(e, nanos);
+        } else {
+            ewmaNanos = e + ALPHA * (Math.min(nanos, e * OUTLIER_CAP) - e);
+        }
+        samples[sampleNext] = nanos;
+        sampleNext = (sampleNext + 1) % RESERVOIR;
+        if (sampleCount < RESERVOIR) {
+            sampleCount++;
+        }
+    }
+
+    /** A sample known to be at least this long (an attempt cancelled because a hedge won): raises the average only. */
+    synchronized void recordCensored(long nanos) {
+        double e = ewmaNanos;
+        if (!Double.isNaN(e) && nanos > e) {
+            ewmaNanos = e + ALPHA * (Math.min(nanos, e * OUTLIER_CAP) - e);
+        }
+    }
+
+    /** Seeds the latency from the last-known-good file, without samples. */
+    synchronized void seedLatency(double nanos) {
+        if (Double.isNaN(ewmaNanos)) {
+            ewmaNanos = nanos;
+        }
+    }
+
+    /** @return the latency percentile of recent samples in nanoseconds, or -1 when none */
+    synchronized long percentile(double p) {
+        if (sampleCount == 0) {
+            return Double.isNaN(ewmaNanos) ? -1 : (long) (ewmaNanos * 2);
+        }
+        long[] copy = Arrays.copyOf(samples, sampleCount);
+        Arrays.sort(copy);
+        int i = (int) Math.ceil(p * sampleCount) - 1;
+        return copy[Math.max(0, Math.min(sampleCount - 1, i))];
+    }
+
+    boolean measured() {
+        return !Double.isNaN(ewmaNanos);
+    }
+}

@@ -1,0 +1,88 @@
+package io.branchline.routing;
+
+import com.azure.core.util.Configuration;
+import io.branchline.core.FunctionClient;
+import io.branchline.core.FunctionClientBuilder;
+import io.branchline.core.FunctionRequest;
+import io.branchline.core.FunctionResponse;
+import io.branchline.core.Region;
+import io.branchline.core.models.FailoverOptions;
+import io.branchline.core.models.TimeoutOptions;
+import io.branchline.testkit.RegionSimulator;
+import io.branchline.testkit.SimulatedRegion;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/** A region simulator, a client on it with a router under test, and a controllable clock. */
+final class Fixture implements AutoCloseable {
+    final RegionSimulator sim;
+    final MutableClock clock = new MutableClock();
+    NearestRegionRouter router;
+    FunctionClient client;
+
+    Fixture(Map<String, Integer> latencies) {
+        RegionSimulator.Builder b = RegionSimulator.builder();
+        latencies.forEach((name, ms) -> b.region(name, Duration.ofMillis(ms)));
+        this.sim = b.build();
+    }
+
+    static Map<String, Integer> regions(Object... nameAndMillis) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndMillis.length; i += 2) {
+            m.put((String) nameAndMillis[i], (Integer) nameAndMillis[i + 1]);
+        }
+        return m;
+    }
+
+    /** Test defaults: manual probes, short timeouts, no hedging unless the test turns it on. */
+    static NearestRegionRouter.Builder routerBuilder() {
+        return NearestRegionRouter.builder().manualProbes()
+            .healthProbe(HealthProbeOptions.builder().timeout(Duration.ofSeconds(1)).build());
+    }
+
+    static FailoverOptions.Builder failover() {
+        return FailoverOptions.builder().hedgeReads(false);
+    }
+
+    Fixture start(NearestRegionRouter.Builder routerBuilder, FailoverOptions failover) {
+        return start(routerBuilder, failover, c -> { });
+    }
+
+    Fixture start(NearestRegionRouter.Builder routerBuilder, FailoverOptions failover,
+        Consumer<FunctionClientBuilder> more) {
+        this.router = routerBuilder.build();
+        FunctionClientBuilder cb = new FunctionClientBuilder().configuration(Configuration.NONE).allowPlainHttp(true)
+            .clock(clock).router(router).failover(failover)
+            .timeouts(TimeoutOptions.builder().connect(Duration.ofSeconds(1)).response(Duration.ofSeconds(2))
+                .call(Duration.ofSeconds(10)).build());
+        for (SimulatedRegion r : sim.regions()) {
+            cb.region(Region.of(r.name(), r.baseUrl()));
+        }
+        more.accept(cb);
+        this.client = cb.buildClient();
+        return this;
+    }
+
+    SimulatedRegion region(String name) {
+        return sim.region(name);
+    }
+
+    FunctionResponse get() {
+        return client.invoke(FunctionRequest.get("/api/orders").build());
+    }
+
+    String firstInPlan() {
+        return router.plan(FunctionRequest.get("/api/orders").build()).regions().get(0).name();
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+        }
+        sim.close();
+    }
+}
