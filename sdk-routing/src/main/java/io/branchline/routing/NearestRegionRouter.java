@@ -57,8 +57,9 @@ import java.util.function.Consumer;
  * FunctionClient client = new FunctionClientBuilder().region(we).region(ne).router(router).buildClient();
  * }</pre>
  *
- * <p>What it keeps per region: health from background probes and from every call, a smoothed latency (from probes
- * and calls) with a small reservoir for the hedge delay, a circuit breaker, the instant a throttle (429, or
+ * <p>What it keeps per region: health from background probes and from every call, a latency estimate (the median
+ * of recent probe round trips, which compares regions fairly whichever takes the traffic; the smoothed call latency
+ * when probes are off) with a small reservoir of call latencies for the hedge delay, a circuit breaker, the instant a throttle (429, or
  * Retry-After) ends, an optional concurrency limit, and a slow-start share after recovery. From these it
  * precomputes immutable route plans whenever something changes, so {@link #plan} only reads a field.
  *
@@ -698,7 +699,7 @@ public final class NearestRegionRouter implements RegionRouter {
     }
 
     private void probeAllSoon() {
-        if (!probes.isEnabled() || closed) {
+        if (!probes.isEnabled() || closed || !scheduleProbes) {
             return;
         }
         for (RegionState s : states) {
@@ -777,7 +778,7 @@ public final class NearestRegionRouter implements RegionRouter {
         boolean pass = r.statusWithin(probes.expectedStatusLow(), probes.expectedStatusHigh());
         long nanos = r.latency().toNanos();
         if (pass) {
-            s.recordLatency(nanos);
+            s.recordProbeLatency(nanos);
             linkUp();
             int successes;
             synchronized (s) {
@@ -842,8 +843,8 @@ public final class NearestRegionRouter implements RegionRouter {
         if (!leader.measured()) {
             return true;
         }
-        double c = challenger.ewmaNanos;
-        double l = leader.ewmaNanos;
+        double c = challenger.score();
+        double l = leader.score();
         return c < l * (1 - hysteresisRatio) && l - c > hysteresisMinNanos;
     }
 
@@ -1064,7 +1065,7 @@ public final class NearestRegionRouter implements RegionRouter {
             if (!probes.isEnabled() && (st == CircuitBreaker.State.OPEN || st == CircuitBreaker.State.FORCED_OPEN)) {
                 health = RegionHealth.UNHEALTHY;
             }
-            Duration latency = s.measured() ? Duration.ofNanos((long) s.ewmaNanos) : null;
+            Duration latency = s.measured() ? Duration.ofNanos((long) s.score()) : null;
             Instant throttledUntil = now < s.throttledUntilMillis ? Instant.ofEpochMilli(s.throttledUntilMillis) : null;
             out.add(new RegionStatus(s.name(), health, map(st), latency, throttledUntil, weight(s, now),
                 Math.max(0, s.inFlight.get())));
@@ -1163,7 +1164,7 @@ public final class NearestRegionRouter implements RegionRouter {
                 down.add(s.name());
             }
             if (s.measured()) {
-                latency.put(s.name(), s.ewmaNanos / 1_000_000.0);
+                latency.put(s.name(), s.score() / 1_000_000.0);
             }
         }
         if (linkDown) {

@@ -19,6 +19,8 @@ final class RegionState {
     /** Samples during which the estimate is the fastest seen rather than an average. */
     static final int WARM_UP = 3;
     private static final int RESERVOIR = 32;
+    /** Probe round trips kept for the distance estimate: their median ignores cold starts and stray pauses. */
+    static final int PROBE_WINDOW = 8;
 
     final Region region;
     final int index;
@@ -33,8 +35,13 @@ final class RegionState {
     private final long[] samples = new long[RESERVOIR];
     private int sampleCount;
     private int sampleNext;
-    /** Smoothed latency in nanoseconds; NaN until measured. */
+    /** Smoothed latency of calls (and probes) in nanoseconds; NaN until measured. */
     volatile double ewmaNanos = Double.NaN;
+    private final long[] probeRing = new long[PROBE_WINDOW];
+    private int probeCount;
+    private int probeNext;
+    /** Median of the recent probe round trips in nanoseconds; NaN until a probe passed. */
+    volatile double probeMedianNanos = Double.NaN;
 
     volatile RegionHealth health = RegionHealth.UNKNOWN;
     volatile String healthReason = "not probed yet";
@@ -79,6 +86,32 @@ final class RegionState {
         }
     }
 
+    /**
+     * A passed probe's round trip. Probes go to every region at the same cadence whichever region takes the traffic,
+     * so their median compares regions fairly: it is the distance ranking uses when probes run.
+     */
+    synchronized void recordProbeLatency(long nanos) {
+        recordLatency(nanos);
+        probeRing[probeNext] = nanos;
+        probeNext = (probeNext + 1) % PROBE_WINDOW;
+        if (probeCount < PROBE_WINDOW) {
+            probeCount++;
+        }
+        long[] copy = Arrays.copyOf(probeRing, probeCount);
+        Arrays.sort(copy);
+        probeMedianNanos = (probeCount & 1) == 1 ? copy[probeCount / 2]
+            : (copy[probeCount / 2 - 1] + copy[probeCount / 2]) / 2.0;
+    }
+
+    /**
+     * The latency that ranks the region: the median probe round trip when probes run (robust to load, cold starts
+     * and tail latency, and equally fresh for regions that take no traffic), else the smoothed call latency.
+     */
+    double score() {
+        double d = probeMedianNanos;
+        return Double.isNaN(d) ? ewmaNanos : d;
+    }
+
     /** A sample known to be at least this long (an attempt cancelled because a hedge won): raises the average only. */
     synchronized void recordCensored(long nanos) {
         double e = ewmaNanos;
@@ -106,6 +139,6 @@ final class RegionState {
     }
 
     boolean measured() {
-        return !Double.isNaN(ewmaNanos);
+        return !Double.isNaN(score());
     }
 }

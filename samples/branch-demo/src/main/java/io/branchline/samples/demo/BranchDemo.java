@@ -1,0 +1,412 @@
+package io.branchline.samples.demo;
+
+import io.branchline.core.FunctionCallException;
+import io.branchline.core.FunctionClient;
+import io.branchline.core.FunctionClientBuilder;
+import io.branchline.core.FunctionRequest;
+import io.branchline.core.Region;
+import io.branchline.core.models.RegionStatus;
+import io.branchline.core.models.TimeoutOptions;
+import io.branchline.routing.HealthProbeOptions;
+import io.branchline.routing.NearestRegionRouter;
+import io.branchline.telemetry.AzureMonitorExporter;
+import io.branchline.telemetry.ConnectionString;
+import io.branchline.telemetry.ExporterStats;
+import io.branchline.testkit.Fault;
+import io.branchline.testkit.IngestionEndpoint;
+import io.branchline.testkit.RegionSimulator;
+import io.branchline.testkit.SimulatedRegion;
+import io.branchline.testkit.TelemetryItem;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The Branchline demo: a branch's workload against three regions while the nearest goes down, another browns
+ * out, the nearest is throttled and the branch's link to Azure Monitor drops, with a live view, a summary and an
+ * HTML report.
+ *
+ * <p>With no Azure settings it runs on embedded defaults: three simulated regions (the testkit's
+ * {@link RegionSimulator}) and a local Application Insights ingestion endpoint. With {@code BRANCHLINE_REGIONS}
+ * (and keys or a credential) and {@code APPLICATIONINSIGHTS_CONNECTION_STRING} it calls real function apps (the
+ * {@code samples/function-app} routes) and real Azure Monitor; faults are then not injected.
+ *
+ * <p>Options: {@code --duration 60s} (or {@code BRANCHLINE_DEMO_DURATION}), {@code --report FILE}
+ * (or {@code BRANCHLINE_DEMO_REPORT}), {@code --plain} for line output. Exit code 0 when the run met its checks.
+ */
+public final class BranchDemo {
+    static final String BRANCH = "branch-042";
+    private static final String[] NAMES = {"westeurope", "northeurope", "eastus"};
+    private static final long[] LATENCY_MS = {8, 25, 70};
+
+    private final Duration duration;
+    private final Path report;
+    private final PrintStream out;
+    private final boolean ansi;
+    private final Map<String, String> env;
+
+    BranchDemo(Duration duration, Path report, PrintStream out, boolean ansi, Map<String, String> env) {
+        this.duration = duration;
+        this.report = report;
+        this.out = out;
+        this.ansi = ansi;
+        this.env = env;
+    }
+
+    /**
+     * Runs the demo.
+     *
+     * @param args {@code --duration 60s}, {@code --report FILE}, {@code --plain}
+     */
+    public static void main(String[] args) {
+        Map<String, String> env = System.getenv();
+        Duration duration = parseDuration(env.getOrDefault("BRANCHLINE_DEMO_DURATION", "60s"));
+        String reportFile = env.getOrDefault("BRANCHLINE_DEMO_REPORT",
+            System.getProperty("branchline.demo.report", "target/branchline-demo-report.html"));
+        boolean plain = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--duration" -> duration = parseDuration(args[++i]);
+                case "--report" -> reportFile = args[++i];
+                case "--plain" -> plain = true;
+                default -> {
+                    System.err.println("Unknown option " + args[i] + "; use --duration 60s, --report FILE, --plain");
+                    System.exit(2);
+                }
+            }
+        }
+        BranchDemo demo = new BranchDemo(duration, Path.of(reportFile), System.out,
+            !plain && TerminalView.isTerminal(), env);
+        int code;
+        try {
+            code = demo.run().passed() ? 0 : 1;
+        } catch (Exception e) {
+            System.err.println("The demo failed: " + e);
+            code = 3;
+        }
+        System.exit(code);
+    }
+
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("Duration '" + text + "' is not valid: use e.g. 60s, 2m or 500ms");
+        }
+    }
+
+    /** What the run produced: the figures of the summary and whether its checks passed. */
+    record Result(Map<String, String> summary, boolean passed, long calls, long failedIdempotent,
+        long dependencyItemsAccepted, Map<String, Long> served, String nearest, Path report) {
+    }
+
+    Result run() throws IOException, InterruptedException {
+        boolean real = env.get("BRANCHLINE_REGIONS") != null;
+        return real ? runReal() : runSimulated();
+    }
+
+    private Result runSimulated() throws IOException, InterruptedException {
+        RegionSimulator.Builder sb = RegionSimulator.builder();
+        for (int i = 0; i < NAMES.length; i++) {
+            sb.region(NAMES[i], Duration.ofMillis(LATENCY_MS[i]));
+        }
+        Path spool = Files.createTempDirectory("branchline-demo-spool");
+        try (RegionSimulator sim = sb.recordedRequestLimit(0).build();
+             IngestionEndpoint ingestion = IngestionEndpoint.start()) {
+            List<Region> regions = new ArrayList<>();
+            for (SimulatedRegion r : sim.regions()) {
+                regions.add(Region.builder(r.name(), r.baseUrl()).functionKey("demo-key-" + r.name()).build());
+            }
+            out.println("Branchline demo: " + duration.toSeconds() + " s of branch traffic against 3 simulated regions "
+                + "(westeurope 8 ms, northeurope 25 ms, eastus 70 ms) and a local Azure Monitor endpoint at "
+                + ingestion.ingestionUrl());
+            Script script = new Script(sim, ingestion);
+            return runWith(regions, ingestion.connectionString(), spool, script, ingestion);
+        }
+    }
+
+    private Result runReal() throws IOException, InterruptedException {
+        FunctionClientBuilder probe = FunctionClientBuilder.fromEnvironment();
+        String cs = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING");
+        out.println("Branchline demo against real regions (" + env.get("BRANCHLINE_REGIONS").split(",").length
+            + " configured)" + (cs == null ? ", no Azure Monitor connection string: telemetry off" : ", telemetry to "
+            + ConnectionString.parse(cs).ingestionEndpoint()));
+        Path spool = Files.createTempDirectory("branchline-demo-spool");
+        return runWith(null, cs, spool, null, null);
+    }
+
+    private Result runWith(List<Region> regions, String connectionString, Path spool, Script script,
+        IngestionEndpoint ingestion) throws IOException, InterruptedException {
+        DemoStats stats = new DemoStats();
+        java.util.concurrent.atomic.AtomicReference<FunctionClient> holder = new java.util.concurrent.atomic.AtomicReference<>();
+        AzureMonitorExporter exporter = connectionString == null ? null : AzureMonitorExporter.builder()
+            .connectionString(connectionString).roleName("branch-demo").roleInstance(BRANCH).spoolDirectory(spool)
+            .flushInterval(Duration.ofMillis(500)).metricsInterval(Duration.ofSeconds(5))
+            .regionStatus(() -> holder.get() == null ? List.of() : holder.get().regionStatus()).build();
+        NearestRegionRouter router = NearestRegionRouter.builder()
+            .healthProbe(HealthProbeOptions.builder().interval(Duration.ofMillis(500)).timeout(Duration.ofMillis(400)).build())
+            .failbackDwell(Duration.ofSeconds(Math.max(1, duration.toSeconds() / 20)))
+            .slowStart(Duration.ofSeconds(Math.max(1, duration.toSeconds() / 20)))
+            .build();
+        FunctionClientBuilder b = regions == null ? FunctionClientBuilder.fromEnvironment() : new FunctionClientBuilder()
+            .regions(regions).allowPlainHttp(true)
+            .timeouts(TimeoutOptions.builder().connect(Duration.ofMillis(500)).response(Duration.ofSeconds(2))
+                .call(Duration.ofSeconds(6)).build());
+        b.router(router).addListener(stats);
+        if (exporter != null) {
+            b.addListener(exporter);
+        }
+        Timeline timeline;
+        long start;
+        try (FunctionClient client = b.buildClient()) {
+            holder.set(client);
+            List<String> names = client.regions().stream().map(Region::name).toList();
+            timeline = new Timeline(names);
+            TerminalView view = new TerminalView(out, ansi, "Branchline demo");
+            AtomicBoolean running = new AtomicBoolean(true);
+            List<Thread> workers = new ArrayList<>();
+            AtomicLong ids = new AtomicLong();
+            for (int w = 0; w < 4; w++) {
+                Thread t = new Thread(() -> workload(client, running, ids), "demo-worker-" + w);
+                t.setDaemon(true);
+                workers.add(t);
+            }
+            start = System.nanoTime();
+            workers.forEach(Thread::start);
+            double total = duration.toNanos() / 1e9;
+            while (true) {
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                if (script != null) {
+                    script.advance(elapsed / total, elapsed, view, timeline);
+                }
+                sample(client, stats, timeline, elapsed);
+                view.draw(Math.min(elapsed, total), total, client.regionStatus(), stats,
+                    () -> telemetryLine(exporter, ingestion), false);
+                if (elapsed >= total) {
+                    break;
+                }
+                LockSupport.parkNanos(250_000_000L);
+            }
+            running.set(false);
+            for (Thread t : workers) {
+                t.join(10_000);
+            }
+            if (script != null) {
+                script.restoreAll((System.nanoTime() - start) / 1e9, view, timeline);
+            }
+            view.draw(total, total, client.regionStatus(), stats, () -> telemetryLine(exporter, ingestion), true);
+        }
+        long dependencyItems = -1;
+        if (exporter != null) {
+            exporter.flush(Duration.ofSeconds(20));
+            exporter.close();
+            if (ingestion != null) {
+                ingestion.awaitAccepted(1, Duration.ofSeconds(1));
+                dependencyItems = countDependencies(ingestion, stats.calls.sum());
+            }
+        }
+        return summarize(stats, timeline, exporter, dependencyItems, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Waits (bounded) until the endpoint accepted one dependency item per call. */
+    private static long countDependencies(IngestionEndpoint ingestion, long calls) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        long n = 0;
+        while (System.nanoTime() < deadline) {
+            n = ingestion.acceptedItems().stream().filter(i -> "RemoteDependencyData".equals(i.baseType())).count();
+            if (n >= calls) {
+                return n;
+            }
+            ingestion.awaitAccepted(ingestion.acceptedCount() + 1, Duration.ofMillis(500));
+        }
+        return n;
+    }
+
+    private void workload(FunctionClient client, AtomicBoolean running, AtomicLong ids) {
+        List<String> mine = new ArrayList<>();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (running.get()) {
+            int op = random.nextInt(100);
+            try {
+                if (op < 15 || mine.isEmpty()) {
+                    String id = BRANCH + "-" + ids.incrementAndGet();
+                    client.invoke(FunctionRequest.put("/api/orders/{id}").pathParam("id", id)
+                        .jsonBody(Map.of("item", "pallet", "quantity", 1 + random.nextInt(9))).build());
+                    mine.add(id);
+                } else if (op < 75) {
+                    String id = mine.get(random.nextInt(mine.size()));
+                    client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", id).build());
+                } else if (op < 90) {
+                    // Idempotent POST: the function deduplicates by Idempotency-Key, so the client may retry it.
+                    client.invoke(FunctionRequest.post("/api/orders").idempotent(true)
+                        .header("Idempotency-Key", BRANCH + "-k" + ids.incrementAndGet())
+                        .jsonBody(Map.of("item", "crate", "quantity", 1)).build());
+                } else {
+                    // Not marked idempotent: replayed only when it certainly never reached a server.
+                    client.invoke(FunctionRequest.post("/api/orders")
+                        .header("Idempotency-Key", BRANCH + "-n" + ids.incrementAndGet())
+                        .jsonBody(Map.of("item", "box", "quantity", 2)).build());
+                }
+            } catch (FunctionCallException e) {
+                // counted by DemoStats; the view shows totals
+            }
+            LockSupport.parkNanos(random.nextLong(5_000_000L, 25_000_000L));
+        }
+    }
+
+    private static void sample(FunctionClient client, DemoStats stats, Timeline timeline, double elapsed) {
+        Map<String, Double> latency = new LinkedHashMap<>();
+        Map<String, Long> served = new LinkedHashMap<>();
+        Map<String, String> health = new LinkedHashMap<>();
+        for (RegionStatus s : client.regionStatus()) {
+            latency.put(s.region(), s.latency() == null ? -1 : s.latency().toNanos() / 1e6);
+            served.put(s.region(), stats.servedSinceLast(s.region()));
+            health.put(s.region(), s.health() + "/" + s.breaker());
+        }
+        timeline.add(new Timeline.Sample(elapsed, latency, served, health));
+    }
+
+    private static String telemetryLine(AzureMonitorExporter exporter, IngestionEndpoint ingestion) {
+        if (exporter == null) {
+            return "telemetry off (no APPLICATIONINSIGHTS_CONNECTION_STRING)";
+        }
+        ExporterStats s = exporter.stats();
+        return String.format(Locale.ROOT, "telemetry accepted %d  spooled %d (%d files)  dropped %d  queued %d",
+            s.accepted(), s.spooled(), s.spoolFiles(), s.droppedTotal(), s.queued());
+    }
+
+    private Result summarize(DemoStats stats, Timeline timeline, AzureMonitorExporter exporter, long dependencyItems,
+        double seconds) throws IOException {
+        Map<String, String> summary = new LinkedHashMap<>();
+        long calls = stats.calls.sum();
+        summary.put("run", String.format(Locale.ROOT, "%.1f s, %d calls (%.0f a second)", seconds, calls, calls / seconds));
+        summary.put("failed calls", stats.failed.sum() + " (idempotent: " + stats.failedIdempotent.sum() + ")");
+        summary.put("failovers / hedges", stats.failovers.sum() + " / " + stats.hedges.sum());
+        Map<String, Long> served = new LinkedHashMap<>();
+        String nearest = timeline.regions.get(0);
+        for (String r : timeline.regions) {
+            long n = stats.served(r);
+            served.put(r, n);
+            summary.put("served by " + r, String.format(Locale.ROOT, "%d (%.1f %%)", n, calls == 0 ? 0 : 100.0 * n / calls));
+        }
+        boolean nearestMost = served.get(nearest) >= served.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        boolean passed = nearestMost && stats.failedIdempotent.sum() == 0 && calls > 0;
+        if (exporter != null) {
+            ExporterStats s = exporter.stats();
+            summary.put("telemetry", String.format(Locale.ROOT, "accepted %d items, spooled %d, dropped %d",
+                s.accepted(), s.spooled(), s.droppedTotal()));
+            if (dependencyItems >= 0) {
+                summary.put("dependency items accepted / calls", dependencyItems + " / " + calls);
+                passed &= dependencyItems == calls;
+            }
+        }
+        summary.put("checks", (nearestMost ? "nearest region served most calls" : "NEAREST DID NOT SERVE MOST")
+            + "; " + (stats.failedIdempotent.sum() == 0 ? "no failed idempotent call" : "IDEMPOTENT CALLS FAILED")
+            + (dependencyItems >= 0 ? "; " + (dependencyItems == calls ? "telemetry complete" : "TELEMETRY INCOMPLETE") : "")
+            + " => " + (passed ? "PASS" : "FAIL"));
+        out.println();
+        out.println("Summary");
+        summary.forEach((k, v) -> out.println(String.format(Locale.ROOT, "  %-36s %s", k, v)));
+        Path parent = report.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        Files.writeString(report, HtmlReport.render("Branchline demo — " + BRANCH, timeline, summary),
+            StandardCharsets.UTF_8);
+        out.println("  report: " + report.toAbsolutePath());
+        return new Result(summary, passed, calls, stats.failedIdempotent.sum(), dependencyItems, served, nearest, report);
+    }
+
+    /** The faults of the simulated run, at fractions of its length. */
+    private static final class Script {
+        private final RegionSimulator sim;
+        private final IngestionEndpoint ingestion;
+        private int step;
+
+        Script(RegionSimulator sim, IngestionEndpoint ingestion) {
+            this.sim = sim;
+            this.ingestion = ingestion;
+        }
+
+        void advance(double fraction, double at, TerminalView view, Timeline timeline) {
+            SimulatedRegion we = sim.region("westeurope");
+            SimulatedRegion ne = sim.region("northeurope");
+            if (step == 0 && fraction >= 0.10) {
+                we.fault(Fault.down());
+                announce(view, timeline, at, "westeurope", "down", "westeurope (the nearest) goes DOWN: connections refused");
+                step++;
+            } else if (step == 1 && fraction >= 0.20) {
+                ne.tail(0.25, Duration.ofMillis(800));
+                announce(view, timeline, at, "northeurope", "brownout", "northeurope BROWNS OUT: 25 % of requests take +800 ms");
+                step++;
+            } else if (step == 2 && fraction >= 0.35) {
+                we.restore();
+                timeline.faultEnded("westeurope", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] westeurope is back: failback after the dwell, then a slow start", at));
+                step++;
+            } else if (step == 3 && fraction >= 0.45) {
+                ne.tail(0, Duration.ZERO);
+                timeline.faultEnded("northeurope", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] northeurope recovers from its brownout", at));
+                step++;
+            } else if (step == 4 && fraction >= 0.55) {
+                we.fault(Fault.throttle(Duration.ofSeconds(2)));
+                announce(view, timeline, at, "westeurope", "429", "westeurope THROTTLES: 429 with Retry-After: 2");
+                step++;
+            } else if (step == 5 && fraction >= 0.65) {
+                we.restore();
+                timeline.faultEnded("westeurope", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] westeurope stops throttling", at));
+                step++;
+            } else if (step == 6 && fraction >= 0.72) {
+                ingestion.down();
+                announce(view, timeline, at, "azure-monitor", "link down",
+                    "the branch's link to Azure Monitor DROPS: telemetry spools to disk");
+                step++;
+            } else if (step == 7 && fraction >= 0.85) {
+                ingestion.up();
+                timeline.faultEnded("azure-monitor", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] Azure Monitor is reachable again: the spool drains", at));
+                step++;
+            }
+        }
+
+        private static void announce(TerminalView view, Timeline timeline, double at, String region, String label,
+            String text) {
+            timeline.faultStarted(region, label, at);
+            view.event(String.format(Locale.ROOT, "[%5.1fs] %s", at, text));
+        }
+
+        void restoreAll(double at, TerminalView view, Timeline timeline) {
+            for (SimulatedRegion r : sim.regions()) {
+                r.restore();
+                r.tail(0, Duration.ZERO);
+            }
+            ingestion.up();
+            timeline.closeAll(at);
+        }
+    }
+}
