@@ -794,6 +794,11 @@ public final class NearestRegionRouter implements RegionRouter {
             } else if (s.health == RegionHealth.UNHEALTHY && successes >= probes.healthyThreshold()) {
                 setHealth(s, RegionHealth.HEALTHY, successes + " probes passed");
             }
+            if (successes >= probes.healthyThreshold() && s.breaker.getState() == CircuitBreaker.State.OPEN) {
+                // Probes are trials that risk no real request: once enough pass, the open wait ends early and the
+                // half-open trials (probes, or real calls) decide. A recovered region is not kept out for minutes.
+                transition(s, CircuitBreaker.State.HALF_OPEN);
+            }
             trial(s, true, nanos);
         } else {
             s.linkRecovery = false;

@@ -211,6 +211,29 @@ class RouterUnitTest {
     }
 
     @Test
+    void passingProbesEndALongOpenWaitEarly() {
+        start(NearestRegionRouter.builder().failbackDwell(Duration.ofSeconds(1)).slowStart(Duration.ZERO)
+            .breaker(BreakerOptions.builder().consecutiveFailures(2).openTime(Duration.ofMinutes(1)).build()));
+        ctx.ok("westeurope", 5);
+        ctx.ok("northeurope", 20);
+        ctx.ok("eastus", 60);
+        router.probeNow();
+        assertEquals(List.of("westeurope", "northeurope", "eastus"), names(router.plan(GET)));
+        call(we, AttemptOutcome.SERVER_ERROR, 503);
+        call(we, AttemptOutcome.SERVER_ERROR, 503);
+        assertEquals(BreakerState.OPEN, status(we).breaker());
+        assertEquals(List.of("northeurope", "eastus"), names(router.plan(GET)));
+        // The region recovers: its probes pass long before the one-minute open wait is over.
+        for (int i = 0; i < 4; i++) {
+            ctx.clock.advance(Duration.ofMillis(500));
+            router.probeNow();
+        }
+        assertEquals(BreakerState.CLOSED, status(we).breaker(), "probes ended the open wait and passed the trials");
+        ctx.clock.advance(Duration.ofMillis(1_100));
+        assertEquals("westeurope", names(router.plan(GET)).get(0), "traffic is back after the dwell, not the open time");
+    }
+
+    @Test
     void linkDownKeepsOpenTimesShortAndRecoversAtOnce() {
         start(NearestRegionRouter.builder().failbackDwell(Duration.ofSeconds(30))
             .breaker(BreakerOptions.builder().consecutiveFailures(1).openTime(Duration.ofSeconds(5))

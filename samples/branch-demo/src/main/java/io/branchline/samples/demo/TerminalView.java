@@ -52,7 +52,13 @@ final class TerminalView {
                 return;
             }
             lastPlainNanos = now;
-            out.println(String.format(Locale.ROOT, "[%5.1fs] %s | %s", elapsed, totals(stats), telemetry.get()));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%5.1fs] %s | %s%n        ", elapsed,
+                totals(stats), telemetry.get()));
+            for (RegionStatus r : regions) {
+                line.append(String.format(Locale.ROOT, " %s %s/%s %s served %d;", r.region(), r.health(), r.breaker(),
+                    r.latency() == null ? "-" : r.latency().toMillis() + "ms", stats.served(r.region())));
+            }
+            out.println(line);
             return;
         }
         erase();

@@ -1,0 +1,47 @@
+package io.branchline.samples.demo;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The demo in its short mode: the whole job on simulated regions and the local Azure Monitor endpoint. */
+class BranchDemoIT {
+
+    @Test
+    void shortRunKeepsEveryIdempotentCallAndAllTelemetry(@TempDir Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Path report = dir.resolve("report.html");
+        BranchDemo.Result r = new BranchDemo(Duration.ofSeconds(14), report, out, false, Map.of()).run();
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        System.out.println(text);
+
+        assertTrue(r.calls() > 200, "a realistic workload ran: " + r.calls() + " calls\n" + text);
+        assertEquals(0, r.failedIdempotent(), "no idempotent call failed\n" + text);
+        long nearest = r.served().get("westeurope");
+        for (Map.Entry<String, Long> e : r.served().entrySet()) {
+            assertTrue(nearest >= e.getValue(), "the nearest region served most calls: " + r.served() + "\n" + text);
+        }
+        assertEquals(r.calls(), r.dependencyItemsAccepted(), "one dependency item per call reached Azure Monitor\n" + text);
+        assertTrue(r.passed(), text);
+        for (String event : new String[] {"goes DOWN", "BROWNS OUT", "THROTTLES", "link to Azure Monitor DROPS", "Summary"}) {
+            assertTrue(text.contains(event), "the run announces: " + event + "\n" + text);
+        }
+        String html = Files.readString(report);
+        assertTrue(html.contains("class=\"fault\"") && html.contains("class=\"serving\""), "report has the chart");
+        Path chromium = Chromium.find();
+        if (chromium != null) {
+            assertTrue(Chromium.dumpDom(chromium, report).contains("data-rendered=\"ok\""), "report renders");
+        }
+    }
+}
