@@ -121,7 +121,15 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
         return fromEnvironment(System.getenv());
     }
 
-    static FunctionClientBuilder fromEnvironment(Map<String, String> env) {
+    /**
+     * A builder holding the {@code BRANCHLINE_*} settings of the given variables, such as an environment file the
+     * application loaded itself, or a test's map.
+     *
+     * @param env variable names and values
+     * @return a builder; a malformed setting fails when the client is built
+     */
+    public static FunctionClientBuilder fromEnvironment(Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
         FunctionClientBuilder b = new FunctionClientBuilder();
         b.settings = Settings.fromEnvironment(env);
         return b;
