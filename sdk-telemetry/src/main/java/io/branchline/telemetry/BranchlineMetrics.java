@@ -153,6 +153,17 @@ public final class BranchlineMetrics extends CallListener implements MeterBinder
     }
 
     @Override
+    public void probeCompleted(Region region, io.branchline.core.models.ProbeResult result) {
+        for (MeterRegistry r : registries) {
+            Counter.builder(MetricNames.PROBES).description("Health probes sent by the router, by region and outcome")
+                .tag(MetricNames.TAG_REGION, region.name())
+                .tag(MetricNames.TAG_OUTCOME, result.outcome().name().toLowerCase(Locale.ROOT))
+                .tag(MetricNames.TAG_STATUS, result.statusCode() == 0 ? "none" : (result.statusCode() / 100) + "xx")
+                .register(r).increment();
+        }
+    }
+
+    @Override
     public void regionHealthChanged(Region region, RegionHealth from, RegionHealth to, String reason) {
         tracker.onHealth(region.name(), to);
         ensureGauges(region.name());

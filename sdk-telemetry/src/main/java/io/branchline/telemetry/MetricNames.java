@@ -18,6 +18,8 @@ public final class MetricNames {
     public static final String REGION_LATENCY = "branchline.region.latency";
     /** Gauge of the region's health: 1 healthy, 0 unknown, -1 unhealthy. Tag: {@code region}. */
     public static final String REGION_HEALTH = "branchline.region.health";
+    /** Counter of health probes by region, outcome and status class: {@value}. */
+    public static final String PROBES = "branchline.probes";
     /** Counter of region health changes. Tags: {@code region}, {@code health} (the new health, lowercase). */
     public static final String REGION_HEALTH_CHANGES = "branchline.region.health.changes";
     /** Gauge of the region's circuit breaker: 0 closed, 1 open, 2 half-open, -1 none. Tag: {@code region}. */
@@ -30,6 +32,8 @@ public final class MetricNames {
      * ({@code none}, or why an item was dropped, such as {@code queue_full} or {@code quota}).
      */
     public static final String TELEMETRY_ITEMS = "branchline.telemetry.items";
+    /** Items the exporter dropped since it started (all reasons), sent as a periodic metric item: {@value}. */
+    public static final String TELEMETRY_DROPPED = "branchline.telemetry.dropped";
     /** Gauge of the exporter's in-memory queue length. */
     public static final String TELEMETRY_QUEUE = "branchline.telemetry.queue";
     /** Gauge of the bytes held in the exporter's disk spool. */

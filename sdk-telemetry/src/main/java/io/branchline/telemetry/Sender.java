@@ -271,6 +271,13 @@ final class Sender implements Runnable {
                     RegionTracker.breakerValue(r.breaker()), r.region())));
             }
         }
+        // The exporter's own losses, so operators see in Azure Monitor what a branch could not deliver.
+        long dropped = 0;
+        for (long n : counters.droppedSnapshot().values()) {
+            dropped += n;
+        }
+        add(envelopes.metric(new MetricRecord(now, MetricNames.TELEMETRY_DROPPED, dropped, null)));
+        add(envelopes.metric(new MetricRecord(now, MetricNames.TELEMETRY_SPOOL_BYTES, spool.bytes(), null)));
     }
 
     private void shipBatch() {

@@ -52,6 +52,8 @@ class MetricsTest {
                     BreakerState.OPEN);
                 router.context.listener().regionHealthChanged(router.regions.get(0), RegionHealth.UNKNOWN,
                     RegionHealth.UNHEALTHY, "3 probes failed");
+                assertEquals(503, router.context.probe(router.regions.get(0), "GET", "/api/health", java.util.Map.of(),
+                    Duration.ofSeconds(5)).block(Duration.ofSeconds(10)).statusCode());
             }
         }
         assertEquals(1, registry.get(MetricNames.CALLS).tag("region", "northeurope").tag("function", "/api/orders/{id}")
@@ -60,6 +62,8 @@ class MetricsTest {
             .counter().count());
         assertEquals(1, registry.get(MetricNames.ATTEMPTS).tag("region", "northeurope").tag("outcome", "success")
             .counter().count());
+        assertEquals(1, registry.get(MetricNames.PROBES).tag("region", "westeurope").tag("outcome", "server_error")
+            .tag("status", "5xx").counter().count(), "probes sent through the client's transport are counted");
         assertEquals(1, registry.get(MetricNames.FAILOVERS).tag("from", "westeurope").tag("to", "northeurope")
             .counter().count());
         assertEquals(1, registry.get(MetricNames.BREAKER_STATE).tag("region", "westeurope").gauge().value());
@@ -104,13 +108,18 @@ class MetricsTest {
                 assertFalse(metricItems.isEmpty());
                 for (TelemetryItem i : metricItems) {
                     assertEquals(100.0, i.sampleRate(), "metrics are never sampled");
-                    assertEquals("eastus", i.property("region"));
                     assertEquals("branch-0042", i.tags().get("ai.cloud.roleInstance"));
+                    String name = (String) ((java.util.Map<?, ?>) ((List<?>) i.baseData().get("metrics")).get(0)).get("name");
+                    if (name.startsWith("branchline.telemetry.")) {
+                        assertEquals(null, i.property("region"), "the exporter's own metrics belong to no region");
+                    } else {
+                        assertEquals("eastus", i.property("region"));
+                    }
                 }
                 List<String> names = metricItems.stream().map(i -> (String) ((java.util.Map<?, ?>) ((List<?>) i.baseData()
                     .get("metrics")).get(0)).get("name")).distinct().sorted().collect(Collectors.toList());
-                assertEquals(List.of(MetricNames.BREAKER_STATE, MetricNames.REGION_HEALTH, MetricNames.REGION_LATENCY),
-                    names);
+                assertEquals(List.of(MetricNames.BREAKER_STATE, MetricNames.REGION_HEALTH, MetricNames.REGION_LATENCY,
+                    MetricNames.TELEMETRY_DROPPED, MetricNames.TELEMETRY_SPOOL_BYTES), names);
                 double accepted = registry.get(MetricNames.TELEMETRY_ITEMS).tag("result", "accepted")
                     .tag("reason", "none").functionCounter().count();
                 assertEquals(exporter.stats().accepted(), (long) accepted);
