@@ -50,10 +50,13 @@ final class Transport {
             .maxLifeTime(dnsRefresh)
             .evictInBackground(dnsRefresh)
             .build();
-        // Reactor Netty resolves names with Netty's asynchronous resolver; its cache honours each record's TTL, and is
-        // bounded here by dnsRefresh so that a private endpoint that moves is followed within that time.
-        reactor.netty.http.client.HttpClient base = reactor.netty.http.client.HttpClient.create(provider)
-            .resolver(spec -> spec.cacheMaxTimeToLive(dnsRefresh).cacheNegativeTimeToLive(Duration.ofSeconds(1)));
+        reactor.netty.http.client.HttpClient base = reactor.netty.http.client.HttpClient.create(provider);
+        if (proxy == null) {
+            // Reactor Netty resolves names with Netty's asynchronous resolver; its cache honours each record's TTL and
+            // is bounded here by dnsRefresh, so a private endpoint that moves is followed within that time. Through a
+            // proxy, the proxy resolves the target: no local resolver is configured then.
+            base = base.resolver(spec -> spec.cacheMaxTimeToLive(dnsRefresh).cacheNegativeTimeToLive(Duration.ofSeconds(1)));
+        }
         if (tls != null) {
             SslContext ssl = sslContext(tls);
             base = base.secure(spec -> spec.sslContext(ssl));
