@@ -1,5 +1,6 @@
 package io.branchline.routing;
 
+import io.branchline.testkit.ManualClock;
 import com.azure.core.util.Configuration;
 import io.branchline.core.FunctionClient;
 import io.branchline.core.FunctionClientBuilder;
@@ -19,7 +20,7 @@ import java.util.function.Consumer;
 /** A region simulator, a client on it with a router under test, and a controllable clock. */
 final class Fixture implements AutoCloseable {
     final RegionSimulator sim;
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock();
     NearestRegionRouter router;
     FunctionClient client;
 

@@ -1,5 +1,6 @@
 package io.branchline.routing;
 
+import io.branchline.testkit.ManualClock;
 import io.branchline.core.CallListener;
 import io.branchline.core.Region;
 import io.branchline.core.RouterContext;
@@ -22,7 +23,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 /** A router context with no network: probe answers are set per region by the test. */
 final class StubContext implements RouterContext, AutoCloseable {
     final List<Region> regions;
-    final MutableClock clock = new MutableClock();
+    final ManualClock clock = new ManualClock();
     final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "stub-scheduler");
         t.setDaemon(true);

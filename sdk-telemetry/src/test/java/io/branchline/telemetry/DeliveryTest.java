@@ -1,5 +1,6 @@
 package io.branchline.telemetry;
 
+import io.branchline.testkit.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,7 +114,7 @@ class DeliveryTest {
 
     @Test
     void retryAfterIsHonouredAndTheBatchIsSpooledMeanwhile() {
-        TestSupport.MutableClock clock = new TestSupport.MutableClock();
+        ManualClock clock = new ManualClock();
         endpoint.respondWith(429, Duration.ofSeconds(30));
         try (AzureMonitorExporter exporter = slowLinger().clock(clock).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(1);
@@ -165,7 +166,7 @@ class DeliveryTest {
 
     @Test
     void unauthorizedAndUnavailableAreKeptInTheSpool() {
-        TestSupport.MutableClock clock = new TestSupport.MutableClock();
+        ManualClock clock = new ManualClock();
         endpoint.respondWith(401).respondWith(503);
         try (AzureMonitorExporter exporter = slowLinger().clock(clock).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(1);

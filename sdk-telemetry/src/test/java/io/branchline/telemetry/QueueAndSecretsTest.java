@@ -1,5 +1,6 @@
 package io.branchline.telemetry;
 
+import io.branchline.testkit.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,7 +81,7 @@ class QueueAndSecretsTest {
         List<TelemetryItem> items;
         try {
             endpoint.respondWith(401).respondWith(400).respondWith(402).respondWith(503);
-            TestSupport.MutableClock clock = new TestSupport.MutableClock();
+            ManualClock clock = new ManualClock();
             try (AzureMonitorExporter exporter = TestSupport.exporter(endpoint, spool).maxBatchItems(1).clock(clock)
                 .build(); Calls calls = new Calls(exporter)) {
                 for (int i = 0; i < 4; i++) {

@@ -1,5 +1,6 @@
 package io.branchline.telemetry;
 
+import io.branchline.testkit.ManualClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,7 +106,7 @@ class SpoolTest {
 
     @Test
     void spoolAgeCapDropsExpiredBatches() {
-        TestSupport.MutableClock clock = new TestSupport.MutableClock();
+        ManualClock clock = new ManualClock();
         endpoint.down();
         try (AzureMonitorExporter exporter = TestSupport.exporter(endpoint, spool).clock(clock)
             .spoolMaxAge(Duration.ofHours(48)).build(); Calls c = new Calls(exporter)) {

@@ -4,13 +4,8 @@ import io.branchline.testkit.IngestionEndpoint;
 import io.branchline.testkit.TelemetryItem;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /** Shared setup for the exporter tests. */
@@ -40,34 +35,5 @@ final class TestSupport {
     static TelemetryItem byId(IngestionEndpoint endpoint, String spanId) {
         return dependencies(endpoint).stream().filter(i -> spanId.equals(i.baseData().get("id"))).findFirst()
             .orElseThrow(() -> new AssertionError("no dependency with id " + spanId + " in " + endpoint.acceptedItems()));
-    }
-
-    /** A clock tests move by hand. */
-    static final class MutableClock extends Clock {
-        private final AtomicLong millis = new AtomicLong(Instant.parse("2025-03-01T10:00:00Z").toEpochMilli());
-
-        void advance(Duration d) {
-            millis.addAndGet(d.toMillis());
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public long millis() {
-            return millis.get();
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis.get());
-        }
     }
 }
