@@ -8,6 +8,7 @@ module io.branchline.core {
     requires reactor.netty.core;
     requires io.netty.handler;
     requires io.netty.codec.http;
+    requires io.netty.common;
     requires org.slf4j;
     requires static com.azure.identity;
 

@@ -9,6 +9,7 @@ import com.azure.core.util.Context;
 import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.models.Attempt;
 import io.branchline.core.models.AttemptOutcome;
+import io.netty.util.Timeout;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -23,8 +24,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Runs calls: takes the router's plan, sends attempts through the pipeline, hedges idempotent calls, fails over on
@@ -72,7 +73,7 @@ final class CallExecutor {
         private int started;
         private boolean hedged;
         private boolean done;
-        private ScheduledFuture<?> timer;
+        private Timeout timer;
         private Attempt lastFailure;
         private Region lastFailureRegion;
         private HttpResponse lastResponse;
@@ -133,17 +134,30 @@ final class CallExecutor {
             InFlight f = new InFlight(region, number, hedge, System.nanoTime());
             inFlight.put(number, f);
             HttpRequest http = httpRequest(region);
+            // One timer per attempt on the client's timer wheel (constant-time, lock-free; Reactor's timeout operator
+            // costs far more per call): first for the headers, then, once they arrived, for the rest of the deadline.
+            try {
+                f.timer = core.timers.newTimeout(t -> onAttemptTimeout(f, headersTimeout, "response headers"),
+                    headersTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (IllegalStateException e) {
+                onResult(f, null, new IllegalStateException("The client was closed during the call"));
+                return;
+            }
             f.disposable = core.pipeline.send(http, context)
-                .timeout(headersTimeout)
-                .flatMap(this::readBody)
-                .timeout(deadline)
+                .flatMap(response -> {
+                    f.timer.cancel();
+                    long left = deadlineNanos - System.nanoTime();
+                    f.timer = core.timers.newTimeout(t -> onAttemptTimeout(f, deadline, "the response body"),
+                        Math.max(1, left), TimeUnit.NANOSECONDS);
+                    return readBody(response);
+                })
                 .subscribe(r -> onResult(f, r, null), e -> onResult(f, null, e));
             if (!hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null && next < plan.regions().size()
                 && started < core.failover.maxAttempts()) {
                 long delay = plan.hedgeDelay().toNanos();
                 if (delay < remaining) {
                     cancelTimer();
-                    timer = core.scheduler.schedule(this::onHedgeTimer, delay, TimeUnit.NANOSECONDS);
+                    timer = core.timers.newTimeout(t -> onHedgeTimer(), delay, TimeUnit.NANOSECONDS);
                 }
             }
         }
@@ -194,6 +208,13 @@ final class CallExecutor {
                     // read and count instead
                 }
             }
+            if (len != null) {
+                // Known length within the limit: let the transport aggregate the body without extra copies.
+                return response.getBodyAsByteArray()
+                    .map(bytes -> new Result(response, bytes))
+                    .defaultIfEmpty(new Result(response, new byte[0]))
+                    .doFinally(s -> response.close());
+            }
             return response.getBody()
                 .reduce(new ByteArrayOutputStream(), (out, buf) -> append(out, buf, limit))
                 .map(out -> new Result(response, out.toByteArray()))
@@ -216,7 +237,19 @@ final class CallExecutor {
             return out;
         }
 
+        private void onAttemptTimeout(InFlight f, Duration after, String waitingFor) {
+            Disposable d = f.disposable;
+            if (d != null) {
+                d.dispose();
+            }
+            onResult(f, null, new TimeoutException("No " + waitingFor + " within " + after.toMillis() + " ms"));
+        }
+
         private void onResult(InFlight f, Result result, Throwable error) {
+            Timeout t = f.timer;
+            if (t != null) {
+                t.cancel();
+            }
             Duration latency = Duration.ofNanos(System.nanoTime() - f.startNanos);
             Attempt attempt;
             if (error != null) {
@@ -301,7 +334,11 @@ final class CallExecutor {
                 return error("used all " + core.failover.maxAttempts() + " attempts (maxAttempts)", false);
             }
             if (next < plan.regions().size()) {
-                if (!core.budget.tryWithdraw(System.nanoTime())) {
+                // The budget protects servers from retry storms. An attempt that never reached a server (refused,
+                // DNS, TLS handshake) put no load on one, so moving on after it is not charged; maxAttempts and the
+                // deadline still bound it.
+                boolean charged = o.mayHaveReachedServer();
+                if (charged && !core.budget.tryWithdraw(System.nanoTime())) {
                     done = true;
                     return error("was not retried: the retry budget is spent (retries are capped at "
                         + Math.round(core.failover.retryBudgetRatio() * 100) + " % of calls plus "
@@ -326,7 +363,7 @@ final class CallExecutor {
                 long wait = Math.max(0, Duration.between(core.clock.instant(), retryAt).toNanos());
                 if (System.nanoTime() + wait < deadlineNanos) {
                     cancelTimer();
-                    timer = core.scheduler.schedule(this::onThrottleWaitOver, wait, TimeUnit.NANOSECONDS);
+                    timer = core.timers.newTimeout(t -> onThrottleWaitOver(), wait, TimeUnit.NANOSECONDS);
                     return null;
                 }
                 skipped.putIfAbsent("(throttled)", "every region left asked to back off until " + retryAt
@@ -401,6 +438,9 @@ final class CallExecutor {
         private void cancelOthers() {
             for (InFlight other : new ArrayList<>(inFlight.values())) {
                 inFlight.remove(other.number);
+                if (other.timer != null) {
+                    other.timer.cancel();
+                }
                 if (other.disposable != null) {
                     other.disposable.dispose();
                 }
@@ -423,7 +463,7 @@ final class CallExecutor {
 
         private void cancelTimer() {
             if (timer != null) {
-                timer.cancel(false);
+                timer.cancel();
                 timer = null;
             }
         }
@@ -454,6 +494,7 @@ final class CallExecutor {
         final boolean hedge;
         final long startNanos;
         volatile Disposable disposable;
+        volatile Timeout timer;
 
         InFlight(Region region, int number, boolean hedge, long startNanos) {
             this.region = region;

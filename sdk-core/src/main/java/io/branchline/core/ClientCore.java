@@ -56,6 +56,8 @@ final class ClientCore implements AutoCloseable {
     final CallListener listener;
     final Clock clock;
     final ScheduledThreadPoolExecutor scheduler;
+    /** Per-attempt, hedge and throttle-wait timers: a hashed wheel, constant-time to arm and cancel on every call. */
+    final io.netty.util.HashedWheelTimer timers;
     final RetryBudget budget;
     final CallExecutor executor;
     private final ConnectionProvider ownedProvider;
@@ -86,6 +88,11 @@ final class ClientCore implements AutoCloseable {
             return t;
         });
         scheduler.setRemoveOnCancelPolicy(true);
+        this.timers = new io.netty.util.HashedWheelTimer(r -> {
+            Thread t = new Thread(r, "branchline-" + id + "-timer");
+            t.setDaemon(true);
+            return t;
+        }, 10, TimeUnit.MILLISECONDS, 512);
         scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.budget = new RetryBudget(failover.retryBudgetRatio(), failover.retryBudgetFloor(), System.nanoTime());
         this.router = b.router == null ? RegionRouter.inOrder() : b.router;
@@ -242,6 +249,7 @@ final class ClientCore implements AutoCloseable {
             LOGGER.atWarning().log("Router failed to close", e);
         }
         scheduler.shutdownNow();
+        timers.stop();
         try {
             scheduler.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

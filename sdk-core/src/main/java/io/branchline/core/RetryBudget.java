@@ -1,9 +1,12 @@
 package io.branchline.core;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * Token bucket bounding retries and hedges: every call deposits {@code ratio} of a token, time adds
  * {@code floorPerSecond} tokens a second, each retry or hedge withdraws one. The balance is capped at ten seconds
- * of floor plus what 100 calls deposit, so a quiet period never saves up a storm.
+ * of floor plus what 100 calls deposit, so a quiet period never saves up a storm. Lock-free: it is touched by
+ * every call.
  */
 final class RetryBudget {
     private static final long SCALE = 1_000_000L;
@@ -11,38 +14,44 @@ final class RetryBudget {
     private final long deposit;
     private final long floorPerSecond;
     private final long cap;
-    private long balance;
-    private long lastRefillNanos;
+    private final AtomicLong balance;
+    private final AtomicLong lastRefillNanos;
 
     RetryBudget(double ratio, int floorPerSecond, long nowNanos) {
         this.deposit = Math.round(ratio * SCALE);
         this.floorPerSecond = floorPerSecond * SCALE;
         this.cap = Math.max(SCALE, floorPerSecond * SCALE * 10 + deposit * 100);
-        this.balance = cap;
-        this.lastRefillNanos = nowNanos;
+        this.balance = new AtomicLong(cap);
+        this.lastRefillNanos = new AtomicLong(nowNanos);
     }
 
-    synchronized void onCall() {
-        balance = Math.min(cap, balance + deposit);
+    void onCall() {
+        if (deposit > 0 && balance.get() < cap) {
+            balance.accumulateAndGet(deposit, (b, d) -> Math.min(cap, b + d));
+        }
     }
 
-    synchronized boolean tryWithdraw(long nowNanos) {
-        long elapsed = nowNanos - lastRefillNanos;
-        if (elapsed > 0) {
-            long add = floorPerSecond == 0 ? 0 : (long) (floorPerSecond * (elapsed / 1e9));
-            if (add > 0) {
-                balance = Math.min(cap, balance + add);
-                lastRefillNanos = nowNanos;
+    boolean tryWithdraw(long nowNanos) {
+        long last = lastRefillNanos.get();
+        long elapsed = nowNanos - last;
+        if (elapsed > 0 && floorPerSecond > 0) {
+            long add = (long) (floorPerSecond * (elapsed / 1e9));
+            if (add > 0 && lastRefillNanos.compareAndSet(last, nowNanos)) {
+                balance.accumulateAndGet(add, (b, a) -> Math.min(cap, b + a));
             }
         }
-        if (balance >= SCALE) {
-            balance -= SCALE;
-            return true;
+        while (true) {
+            long b = balance.get();
+            if (b < SCALE) {
+                return false;
+            }
+            if (balance.compareAndSet(b, b - SCALE)) {
+                return true;
+            }
         }
-        return false;
     }
 
-    synchronized double balance() {
-        return balance / (double) SCALE;
+    double balance() {
+        return balance.get() / (double) SCALE;
     }
 }

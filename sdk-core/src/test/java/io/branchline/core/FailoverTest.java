@@ -261,6 +261,18 @@ class FailoverTest {
     }
 
     @Test
+    void movingOnAfterAConnectFailureIsNotChargedToTheRetryBudget() throws Exception {
+        // a budget of one retry that never refills: a refused region costs nothing, so every call still fails over
+        try (FunctionClient client = builder().region(Fixtures.refusedRegion("we")).region(region("ne", ne))
+                .failover(FailoverOptions.builder().retryBudgetRatio(0).retryBudgetFloor(0).build()).buildClient()) {
+            for (int i = 0; i < 3; i++) {
+                ne.enqueue(ok("{}"));
+                assertEquals("ne", client.invoke(FunctionRequest.get("/api/x").build()).region().name());
+            }
+        }
+    }
+
+    @Test
     void retryBudgetTokenBucket() {
         long t0 = 0;
         RetryBudget b = new RetryBudget(0.5, 0, t0);
