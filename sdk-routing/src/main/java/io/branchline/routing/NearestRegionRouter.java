@@ -34,6 +34,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -56,6 +57,10 @@ import java.util.function.Consumer;
  *     .build();
  * FunctionClient client = new FunctionClientBuilder().region(we).region(ne).router(router).buildClient();
  * }</pre>
+ *
+ * <p>Programs configured only from a properties file or the environment start from
+ * {@link #fromProperties(Properties)} or {@link #fromEnvironment()} ({@code branchline.routing.*} settings, listed in
+ * the README).
  *
  * <p>What it keeps per region: health from background probes and from every call, a latency estimate (the median
  * of recent probe round trips, which compares regions fairly whichever takes the traffic; the smoothed call latency
@@ -165,6 +170,56 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * A builder holding the {@code branchline.routing.*} settings of a properties file, for programs configured only
+     * from one (every setting is listed in the README's configuration reference). Settings absent from the
+     * properties keep their defaults; calls on the returned builder override what the properties said.
+     *
+     * <pre>{@code
+     * RegionRouter router = NearestRegionRouter.fromProperties(properties).build();
+     * FunctionClient client = FunctionClientBuilder.fromProperties(properties).router(router).buildClient();
+     * }</pre>
+     *
+     * @param properties the properties, such as those loaded from {@code branchline.properties}; copied
+     * @return a pre-filled builder
+     * @throws NullPointerException if {@code properties} is null
+     * @throws IllegalArgumentException if a setting is malformed; the message names the setting, its value and the
+     *     expected form
+     */
+    public static Builder fromProperties(Properties properties) {
+        Objects.requireNonNull(properties, "properties");
+        return RoutingSettings.fromProperties(properties).toBuilder();
+    }
+
+    /**
+     * A builder holding the {@code BRANCHLINE_ROUTING_*} settings of the process environment; see
+     * {@link #fromEnvironment(Map)}.
+     *
+     * @return a pre-filled builder
+     * @throws IllegalArgumentException if a setting is malformed; the message names the setting and its variable,
+     *     its value and the expected form
+     */
+    public static Builder fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    /**
+     * A builder holding the {@code BRANCHLINE_ROUTING_*} settings of the given variables, such as an environment
+     * file the application loaded itself, or a test's map. Variable names are the property names upper-cased, with
+     * dots and dashes turned into underscores ({@code BRANCHLINE_ROUTING_PROBE_PATH}); per-region concurrency limits
+     * are given as one list, {@code BRANCHLINE_ROUTING_CONCURRENCY_LIMITS=onprem=32,westeurope=100}.
+     *
+     * @param env variable names and values; copied
+     * @return a pre-filled builder
+     * @throws NullPointerException if {@code env} is null
+     * @throws IllegalArgumentException if a setting is malformed; the message names the setting and its variable,
+     *     its value and the expected form
+     */
+    public static Builder fromEnvironment(Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        return RoutingSettings.fromEnvironment(env).toBuilder();
     }
 
     /**
@@ -568,6 +623,8 @@ public final class NearestRegionRouter implements RegionRouter {
     private void onBreakerTransition(RegionState s, CircuitBreaker.State from, CircuitBreaker.State to) {
         if (to == CircuitBreaker.State.OPEN) {
             s.openUntilMillis = clock.millis() + s.lastOpenMillis;
+            s.openedAtNanos = System.nanoTime();
+            s.passesSinceOpen.set(0);
         }
         dirty = true;
         LOGGER.atVerbose().addKeyValue("region", s.name()).addKeyValue("from", String.valueOf(from)).addKeyValue("to", String.valueOf(to))
@@ -641,7 +698,9 @@ public final class NearestRegionRouter implements RegionRouter {
 
     private void linkUp() {
         if (!linkDown) {
-            connectFailures.invalidateAll();
+            if (connectFailures.estimatedSize() > 0) { // every successful call passes here: keep it cheap
+                connectFailures.invalidateAll();
+            }
             return;
         }
         synchronized (this) {
@@ -723,10 +782,11 @@ public final class NearestRegionRouter implements RegionRouter {
             return;
         }
         try {
+            long sentAt = System.nanoTime();
             context.probe(s.region, probes.method(), probes.path(), probes.headers(), probes.timeout())
                 .subscribe(r -> {
                     s.probing.set(false);
-                    onProbe(s, r);
+                    onProbe(s, r, sentAt);
                     if (chain) {
                         scheduleProbe(s, nextProbeDelay());
                     }
@@ -747,22 +807,23 @@ public final class NearestRegionRouter implements RegionRouter {
     /** Probes every region once, synchronously, and applies the results. For tests: no waiting on timers. */
     void probeNow() {
         for (RegionState s : states) {
+            long sentAt = System.nanoTime();
             ProbeResult r = context.probe(s.region, probes.method(), probes.path(), probes.headers(), probes.timeout())
                 .block(probes.timeout().plusSeconds(5));
             if (r != null) {
-                onProbe(s, r);
+                onProbe(s, r, sentAt);
             }
         }
         dirty = true;
         maybeRebuild();
     }
 
-    void onProbe(RegionState s, ProbeResult r) {
+    void onProbe(RegionState s, ProbeResult r, long sentAtNanos) {
         if (closed) {
             return;
         }
         try {
-            applyProbe(s, r);
+            applyProbe(s, r, sentAtNanos);
         } catch (RuntimeException e) {
             LOGGER.atVerbose().addKeyValue("region", s.name()).log("probe result not applied", e);
         }
@@ -774,7 +835,7 @@ public final class NearestRegionRouter implements RegionRouter {
         }
     }
 
-    private void applyProbe(RegionState s, ProbeResult r) {
+    private void applyProbe(RegionState s, ProbeResult r, long sentAtNanos) {
         boolean pass = r.statusWithin(probes.expectedStatusLow(), probes.expectedStatusHigh());
         long nanos = r.latency().toNanos();
         if (pass) {
@@ -794,14 +855,21 @@ public final class NearestRegionRouter implements RegionRouter {
             } else if (s.health == RegionHealth.UNHEALTHY && successes >= probes.healthyThreshold()) {
                 setHealth(s, RegionHealth.HEALTHY, successes + " probes passed");
             }
-            if (successes >= probes.healthyThreshold() && s.breaker.getState() == CircuitBreaker.State.OPEN) {
-                // Probes are trials that risk no real request: once enough pass, the open wait ends early and the
-                // half-open trials (probes, or real calls) decide. A recovered region is not kept out for minutes.
-                transition(s, CircuitBreaker.State.HALF_OPEN);
+            // Only probes sent after the breaker opened speak for the region's recovery.
+            boolean fresh = sentAtNanos >= s.openedAtNanos;
+            int sinceOpen = fresh ? s.passesSinceOpen.incrementAndGet() : s.passesSinceOpen.get();
+            CircuitBreaker.State st = s.breaker.getState();
+            if (sinceOpen >= Math.max(probes.healthyThreshold(), breakerOptions.halfOpenTrials())
+                && (st == CircuitBreaker.State.OPEN || st == CircuitBreaker.State.HALF_OPEN)) {
+                // Probes are trials that risk no real request: once as many pass in a row as the half-open state
+                // would ask of real calls, the breaker closes without waiting out its open time. A recovered region
+                // is not kept out for minutes; the failback dwell and slow start still apply from here.
+                transition(s, CircuitBreaker.State.CLOSED);
             }
             trial(s, true, nanos);
         } else {
             s.linkRecovery = false;
+            s.passesSinceOpen.set(0);
             int failures;
             synchronized (s) {
                 s.probeSuccesses = 0;

@@ -52,6 +52,10 @@ final class RegionState {
     volatile long throttledUntilMillis = Long.MIN_VALUE;
     volatile long openUntilMillis = Long.MIN_VALUE;
     volatile long lastOpenMillis;
+    /** {@link System#nanoTime()} when the breaker last opened. */
+    volatile long openedAtNanos = Long.MIN_VALUE;
+    /** Probes sent after the breaker last opened that passed in a row. */
+    final AtomicInteger passesSinceOpen = new AtomicInteger();
     /** When the region last came back after being out (unhealthy or circuit not closed). */
     volatile long recoveredAtMillis = Long.MIN_VALUE;
     /** Guarded by the router's rebuild lock. */

@@ -134,6 +134,96 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         return new Builder();
     }
 
+    /**
+     * A builder holding the {@code branchline.telemetry.*} settings of a properties file, for programs configured
+     * only from one (every setting is listed in the README's configuration reference). The connection string comes
+     * only from {@code branchline.telemetry.connection-string} here, never from the process environment: when it is
+     * absent, {@link Builder#build()} fails saying so, unless {@link Builder#connectionString(String)} is called.
+     * Use {@link #isConfigured(Properties)} to run without telemetry when it is absent:
+     *
+     * <pre>{@code
+     * AzureMonitorExporter exporter = AzureMonitorExporter.isConfigured(properties)
+     *     ? AzureMonitorExporter.fromProperties(properties).build() : null;
+     * }</pre>
+     *
+     * Calls on the returned builder override what the properties said.
+     *
+     * @param properties the properties, such as those loaded from {@code branchline.properties}; copied
+     * @return a pre-filled builder
+     * @throws NullPointerException if {@code properties} is null
+     * @throws IllegalArgumentException if a setting is malformed; the message names the setting, its value (never
+     *     the connection string's) and the expected form
+     */
+    public static Builder fromProperties(Properties properties) {
+        Objects.requireNonNull(properties, "properties");
+        return TelemetrySettings.fromProperties(properties).toBuilder();
+    }
+
+    /**
+     * A builder holding the telemetry settings of the process environment; see {@link #fromEnvironment(Map)}.
+     *
+     * @return a pre-filled builder
+     * @throws IllegalArgumentException if a setting is malformed; the message names the setting and its variable,
+     *     its value (never the connection string's) and the expected form
+     */
+    public static Builder fromEnvironment() {
+        return fromEnvironment(System.getenv());
+    }
+
+    /**
+     * A builder holding the telemetry settings of the given variables, such as an environment file the application
+     * loaded itself, or a test's map: the connection string from {@value ConnectionString#ENVIRONMENT_VARIABLE},
+     * the others as {@code BRANCHLINE_TELEMETRY_*} (the property names upper-cased, dots and dashes turned into
+     * underscores, such as {@code BRANCHLINE_TELEMETRY_SPOOL_DIRECTORY}). When the connection string is absent,
+     * {@link Builder#build()} fails saying so; see {@link #isConfiguredInEnvironment(Map)}.
+     *
+     * @param env variable names and values; copied
+     * @return a pre-filled builder
+     * @throws NullPointerException if {@code env} is null
+     * @throws IllegalArgumentException if a setting is malformed; the message names the setting and its variable,
+     *     its value (never the connection string's) and the expected form
+     */
+    public static Builder fromEnvironment(Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        return TelemetrySettings.fromEnvironment(env).toBuilder();
+    }
+
+    /**
+     * Whether the properties hold a connection string ({@code branchline.telemetry.connection-string}), so that a
+     * program can run without telemetry when they do not. A present but malformed string counts as configured:
+     * {@link #fromProperties(Properties)} then reports it.
+     *
+     * @param properties the properties
+     * @return {@code true} when a non-blank connection string is set
+     * @throws NullPointerException if {@code properties} is null
+     */
+    public static boolean isConfigured(Properties properties) {
+        Objects.requireNonNull(properties, "properties");
+        return TelemetrySettings.fromProperties(properties).configured();
+    }
+
+    /**
+     * Whether the process environment holds a connection string ({@value ConnectionString#ENVIRONMENT_VARIABLE}).
+     *
+     * @return {@code true} when the variable is set and not blank
+     */
+    public static boolean isConfiguredInEnvironment() {
+        return isConfiguredInEnvironment(System.getenv());
+    }
+
+    /**
+     * Whether the given variables hold a connection string ({@value ConnectionString#ENVIRONMENT_VARIABLE}). A
+     * present but malformed string counts as configured: {@link #fromEnvironment(Map)} then reports it.
+     *
+     * @param env variable names and values
+     * @return {@code true} when the variable is set and not blank
+     * @throws NullPointerException if {@code env} is null
+     */
+    public static boolean isConfiguredInEnvironment(Map<String, String> env) {
+        Objects.requireNonNull(env, "env");
+        return TelemetrySettings.fromEnvironment(env).configured();
+    }
+
     // ---- listener events: fast, non-blocking, never throwing ----
 
     @Override
@@ -418,7 +508,9 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
 
     /**
      * Builds an {@link AzureMonitorExporter}. Every setting has a default except the connection string, which
-     * falls back to {@value ConnectionString#ENVIRONMENT_VARIABLE}.
+     * falls back to {@value ConnectionString#ENVIRONMENT_VARIABLE} (a builder from
+     * {@link AzureMonitorExporter#fromProperties(Properties)} or {@link AzureMonitorExporter#fromEnvironment(Map)}
+     * reads it from its own source only).
      */
     public static final class Builder {
         /** Default {@link #roleName(String)}: {@value}. */
@@ -462,6 +554,8 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         private MeterRegistry meterRegistry;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        /** Set by {@code fromProperties}/{@code fromEnvironment} without a connection string: the error to report. */
+        String missingConnectionString;
 
         private Builder() {
         }
@@ -727,11 +821,14 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
          * Builds the exporter and starts its sender thread.
          *
          * @return the exporter; close it when the application stops
-         * @throws IllegalStateException if no connection string was set and the environment has none, or settings
-         *     conflict
+         * @throws IllegalStateException if no connection string was set and the environment has none (a builder
+         *     from {@code fromProperties} or {@code fromEnvironment} looks nowhere else), or settings conflict
          */
         public AzureMonitorExporter build() {
             ConnectionString cs = connectionString;
+            if (cs == null && missingConnectionString != null) {
+                throw new IllegalStateException(missingConnectionString);
+            }
             if (cs == null) {
                 String env = System.getenv(ConnectionString.ENVIRONMENT_VARIABLE);
                 if (env == null || env.isBlank()) {
@@ -761,6 +858,14 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             String instance = roleInstance != null ? roleInstance : hostName();
             Path dir = spoolDirectory != null ? spoolDirectory : defaultSpoolDirectory(cs.instrumentationKey());
             return new AzureMonitorExporter(this, cs, p, instance, dir);
+        }
+
+        /** The settings held, without secrets. For tests. */
+        String describe() {
+            return "Builder{endpoint=" + (connectionString == null ? null : connectionString.ingestionEndpoint())
+                + ", roleName=" + roleName + ", roleInstance=" + roleInstance + ", spoolDirectory=" + spoolDirectory
+                + ", spoolMaxBytes=" + spoolMaxBytes + ", samplingPercentage=" + samplingPercentage
+                + ", flushInterval=" + flushInterval + ", metricsInterval=" + metricsInterval + '}';
         }
 
         private static String nonBlank(String value, String name) {

@@ -7,6 +7,8 @@ import io.branchline.core.FunctionRequest;
 import io.branchline.core.FunctionResponse;
 import io.branchline.core.NoRegionAvailableException;
 import io.branchline.core.models.Attempt;
+import io.branchline.routing.NearestRegionRouter;
+import io.branchline.telemetry.AzureMonitorExporter;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,16 +41,45 @@ public final class LegacyApp {
     }
 
     /**
-     * The program: read an order, store one idempotently, create one with a POST, and report failures.
+     * The program: read an order, store one idempotently, create one with a POST, and report failures. Calls go
+     * through the nearest-region router ({@code branchline.routing.*}); with a connection string
+     * ({@code branchline.telemetry.connection-string}) every call is also sent to Azure Monitor.
      *
      * @param settings the branchline.* settings
      * @param out where to print
      * @return the process exit code: 0 when every call succeeded
      */
     static int run(Properties settings, PrintStream out) {
+        AzureMonitorExporter exporter = null;
+        try {
+            // Telemetry only when the properties hold a connection string; the program runs the same without it.
+            if (AzureMonitorExporter.isConfigured(settings)) {
+                exporter = AzureMonitorExporter.fromProperties(settings).build();
+            }
+            return run(settings, exporter, out);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // Misconfiguration: the message names the setting and how to fix it (never a key or connection string).
+            out.println("configuration error: " + e.getMessage());
+            return 2;
+        } finally {
+            // Closed after the client (run has returned): every call's telemetry is queued, and close sends it
+            // (or spools it to disk for the next run when Azure Monitor cannot be reached).
+            if (exporter != null) {
+                exporter.close();
+            }
+        }
+    }
+
+    private static int run(Properties settings, AzureMonitorExporter exporter, PrintStream out) {
         int failures = 0;
+        // The nearest-region router (probes, circuit breakers, failback) configured by branchline.routing.*.
+        FunctionClientBuilder builder = FunctionClientBuilder.fromProperties(settings)
+            .router(NearestRegionRouter.fromProperties(settings).build());
+        if (exporter != null) {
+            builder.addListener(exporter);
+        }
         // The client is thread-safe and meant to live as long as the program; try-with-resources closes it.
-        try (FunctionClient client = FunctionClientBuilder.fromProperties(settings).buildClient()) {
+        try (FunctionClient client = builder.buildClient()) {
             // An idempotent write: PUT with an id the branch chose can safely be retried in another region.
             FunctionResponse stored = client.invoke(FunctionRequest.put("/api/orders/{id}").pathParam("id", "B042-0001")
                 .jsonBody(new Order("B042-0001", "pallet", 3)).build());
@@ -74,10 +105,6 @@ public final class LegacyApp {
                     out.println("  " + a.describe());
                 }
             }
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            // Misconfiguration: the message names the setting and how to fix it.
-            out.println("configuration error: " + e.getMessage());
-            return 2;
         } catch (FunctionCallException e) {
             out.println("call failed: " + e.getMessage());
             return 1;

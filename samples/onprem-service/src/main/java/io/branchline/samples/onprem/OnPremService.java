@@ -19,25 +19,30 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
  * A long-running branch service for an on-prem VM: it relays the branch's order lookups to the orders function app
  * in the nearest healthy region, sends call telemetry to Azure Monitor, and answers its own health endpoint for the
- * branch's monitoring. Configured from the environment ({@code BRANCHLINE_*}, see {@code deploy/orders.env.example});
- * SIGTERM shuts it down gracefully: stop accepting, finish calls in flight, flush (or spool) telemetry.
+ * branch's monitoring. Configured from the environment only ({@code BRANCHLINE_*}, {@code BRANCHLINE_ROUTING_*},
+ * {@code BRANCHLINE_TELEMETRY_*} and {@code APPLICATIONINSIGHTS_CONNECTION_STRING}, see
+ * {@code deploy/orders.env.example}). SIGTERM shuts it down gracefully: stop accepting, finish calls in flight, flush (or spool) telemetry.
  */
 public final class OnPremService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OnPremService.class);
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+    /** Defaults of this service that differ from Branchline's; the environment overrides them. */
+    private static final Map<String, String> SERVICE_DEFAULTS = Map.of(
+        "BRANCHLINE_TELEMETRY_ROLE_NAME", "branchline-orders-relay");
 
     private final FunctionClient client;
     private final AzureMonitorExporter exporter;
@@ -46,25 +51,30 @@ public final class OnPremService implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     OnPremService(Map<String, String> env) throws IOException {
-        String spool = env.getOrDefault("BRANCHLINE_TELEMETRY_SPOOL",
-            Path.of(System.getProperty("java.io.tmpdir"), "branchline-telemetry").toString());
-        String state = env.get("BRANCHLINE_STATE_DIRECTORY");
-        String connection = env.get("APPLICATIONINSIGHTS_CONNECTION_STRING");
-        java.util.concurrent.atomic.AtomicReference<FunctionClient> holder = new java.util.concurrent.atomic.AtomicReference<>();
-        this.exporter = connection == null ? null : AzureMonitorExporter.builder().connectionString(connection)
-            .roleName("branchline-orders-relay").roleInstance(env.getOrDefault("BRANCHLINE_BRANCH", hostName()))
-            .spoolDirectory(Path.of(spool))
-            .regionStatus(() -> holder.get() == null ? java.util.List.of() : holder.get().regionStatus()).build();
-        NearestRegionRouter.Builder router = NearestRegionRouter.builder();
-        if (state != null) {
-            Files.createDirectories(Path.of(state));
-            router.lastKnownGood(Path.of(state, "routing.state"));
+        // The service's own defaults, under whatever the environment sets.
+        Map<String, String> settings = new HashMap<>(SERVICE_DEFAULTS);
+        settings.putAll(env);
+        AtomicReference<FunctionClient> holder = new AtomicReference<>();
+        // Telemetry only when APPLICATIONINSIGHTS_CONNECTION_STRING is set; the BRANCHLINE_TELEMETRY_* settings
+        // name the branch (BRANCHLINE_TELEMETRY_BRANCH, default the host name) and the spool folder.
+        this.exporter = AzureMonitorExporter.isConfiguredInEnvironment(settings)
+            ? AzureMonitorExporter.fromEnvironment(settings)
+                .regionStatus(() -> holder.get() == null ? List.of() : holder.get().regionStatus()).build()
+            : null;
+        try {
+            // The router's BRANCHLINE_ROUTING_* settings: probes, breakers, last-known-good file, limits.
+            FunctionClientBuilder builder = FunctionClientBuilder.fromEnvironment(settings)
+                .router(NearestRegionRouter.fromEnvironment(settings).build());
+            if (exporter != null) {
+                builder.addListener(exporter);
+            }
+            this.client = builder.buildClient();
+        } catch (RuntimeException e) {
+            if (exporter != null) {
+                exporter.close();
+            }
+            throw e;
         }
-        FunctionClientBuilder builder = FunctionClientBuilder.fromEnvironment(env).router(router.build());
-        if (exporter != null) {
-            builder.addListener(exporter);
-        }
-        this.client = builder.buildClient();
         holder.set(client);
         int port = Integer.parseInt(env.getOrDefault("BRANCHLINE_SERVICE_PORT", "8085"));
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
@@ -167,13 +177,5 @@ public final class OnPremService implements AutoCloseable {
         }
         stopped.countDown();
         LOG.info("Stopped");
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "branch";
-        }
     }
 }

@@ -40,9 +40,10 @@ class OnPremServiceTest {
             env.put("BRANCHLINE_REGION_NORTHEUROPE_KEY", "ne-key");
             env.put("BRANCHLINE_ALLOW_PLAIN_HTTP", "true");
             env.put("BRANCHLINE_SERVICE_PORT", "0");
-            env.put("BRANCHLINE_BRANCH", "branch-042");
-            env.put("BRANCHLINE_TELEMETRY_SPOOL", dir.resolve("spool").toString());
-            env.put("BRANCHLINE_STATE_DIRECTORY", dir.resolve("state").toString());
+            env.put("BRANCHLINE_TELEMETRY_BRANCH", "branch-042");
+            env.put("BRANCHLINE_TELEMETRY_SPOOL_DIRECTORY", dir.resolve("spool").toString());
+            env.put("BRANCHLINE_ROUTING_LAST_KNOWN_GOOD", dir.resolve("state").resolve("routing.state").toString());
+            env.put("BRANCHLINE_ROUTING_PROBE_PATH", "/api/health");
             env.put("APPLICATIONINSIGHTS_CONNECTION_STRING", ingestion.connectionString());
 
             OnPremService service = new OnPremService(env);
@@ -70,6 +71,7 @@ class OnPremServiceTest {
             TelemetryItem item = ingestion.acceptedItems().stream()
                 .filter(i -> "RemoteDependencyData".equals(i.baseType())).findFirst().orElseThrow();
             assertEquals("branch-042", item.tags().get("ai.cloud.roleInstance"));
+            assertEquals("branchline-orders-relay", item.tags().get("ai.cloud.role"));
             ingestion.assertNoViolations();
             assertTrue(Files.exists(dir.resolve("state").resolve("routing.state")), "routing state saved on close");
         }
