@@ -3,7 +3,7 @@
  * latency, circuit breakers, throttling, failback with slow start and a last-known-good file.
  */
 module io.branchline.routing {
-    requires io.branchline.core;
+    requires transitive io.branchline.core;
     requires io.github.resilience4j.circuitbreaker;
     requires io.github.resilience4j.bulkhead;
     requires io.github.resilience4j.core;

@@ -215,10 +215,12 @@ final class ClientCore implements AutoCloseable {
      */
     static HttpLogOptions logOptions(HttpLogOptions user) {
         HttpLogOptions o = user == null ? new HttpLogOptions() : user;
-        Set<String> allowed = new java.util.HashSet<>(o.getAllowedHeaderNames());
-        allowed.removeIf(Redaction::isSecretHeader);
-        allowed.addAll(List.of("traceparent", "x-ms-request-id", "x-request-id", "Retry-After", "x-ms-retry-after-ms",
-            "X-FUNCTION-SCALEOUT", "Content-Type", "Content-Length", "User-Agent", "x-branchline-region"));
+        Set<HttpHeaderName> allowed = new java.util.HashSet<>(o.getAllowedHttpHeaderNames());
+        allowed.removeIf(h -> Redaction.isSecretHeader(h.getCaseInsensitiveName()));
+        for (String h : List.of("traceparent", "x-ms-request-id", "x-request-id", "Retry-After", "x-ms-retry-after-ms",
+            "X-FUNCTION-SCALEOUT", "Content-Type", "Content-Length", "User-Agent", "x-branchline-region")) {
+            allowed.add(HttpHeaderName.fromString(h));
+        }
         Set<String> params = new java.util.HashSet<>(o.getAllowedQueryParamNames());
         params.removeIf(p -> p.equalsIgnoreCase("code") || p.toLowerCase(java.util.Locale.ROOT).contains("key")
             || p.toLowerCase(java.util.Locale.ROOT).contains("token") || p.equalsIgnoreCase("sig"));
@@ -228,8 +230,8 @@ final class ClientCore implements AutoCloseable {
         } else if (level == com.azure.core.http.policy.HttpLogDetailLevel.BODY_AND_HEADERS) {
             level = com.azure.core.http.policy.HttpLogDetailLevel.HEADERS;
         }
-        return new HttpLogOptions().setLogLevel(level).setAllowedHeaderNames(allowed)
-            .setAllowedQueryParamNames(params).setPrettyPrintBody(false);
+        return new HttpLogOptions().setLogLevel(level).setAllowedHttpHeaderNames(allowed)
+            .setAllowedQueryParamNames(params);
     }
 
     /** The key to send to a region: its own, else the client's default, else none. */

@@ -1,6 +1,7 @@
 package io.branchline.core;
 
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import io.branchline.core.models.Attempt;
 
@@ -61,8 +62,8 @@ public class FunctionCallException extends HttpResponseException {
         if (r == null) {
             return null;
         }
-        String id = r.getHeaderValue("x-ms-request-id");
-        return id != null ? id : r.getHeaderValue("x-request-id");
+        String id = r.getHeaderValue(HttpHeaderName.X_MS_REQUEST_ID);
+        return id != null ? id : r.getHeaderValue(HttpHeaderName.fromString("x-request-id"));
     }
 
     static String describe(List<Attempt> attempts) {

@@ -1,5 +1,6 @@
 package io.branchline.core;
 
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpHeaders;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.serializer.TypeReference;
@@ -45,7 +46,7 @@ public final class FunctionResponse {
      * @return its value, or {@code null}
      */
     public String header(String name) {
-        return headers.getValue(name);
+        return headers.getValue(HttpHeaderName.fromString(name));
     }
 
     /** @return a copy of the response headers */
@@ -55,7 +56,7 @@ public final class FunctionResponse {
 
     /** @return the Content-Type header, or {@code null} */
     public String contentType() {
-        return headers.getValue("Content-Type");
+        return headers.getValue(HttpHeaderName.CONTENT_TYPE);
     }
 
     /** @return a copy of the body bytes */

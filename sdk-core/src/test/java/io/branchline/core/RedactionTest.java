@@ -84,7 +84,8 @@ class RedactionTest {
         proxy.setCredentials("alice", PROXY_PW);
         proxy.setNonProxyHosts("localhost");
         HttpLogOptions logOptions = new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BODY_AND_HEADERS)
-            .setAllowedHeaderNames(Set.of("x-functions-key", "Authorization", "Set-Cookie"))
+            .setAllowedHttpHeaderNames(Set.of(com.azure.core.http.HttpHeaderName.fromString("x-functions-key"),
+                com.azure.core.http.HttpHeaderName.AUTHORIZATION, com.azure.core.http.HttpHeaderName.SET_COOKIE))
             .setAllowedQueryParamNames(Set.of("code", "page"));
         Region regionWe = Region.builder("we", "https://localhost:" + we.getPort()).functionKey(KEY_WE).build();
         Region regionNe = Region.of("ne", "https://localhost:" + ne.getPort());
