@@ -12,12 +12,14 @@ final class TraceContext {
     final String spanId;
     final String parentSpanId;
     final String flags;
+    private final String traceparent;
 
     private TraceContext(String traceId, String spanId, String parentSpanId, String flags) {
         this.traceId = traceId;
         this.spanId = spanId;
         this.parentSpanId = parentSpanId;
         this.flags = flags;
+        this.traceparent = "00-" + traceId + '-' + spanId + '-' + flags;
     }
 
     static boolean isValid(String traceparent) {
@@ -41,7 +43,7 @@ final class TraceContext {
     }
 
     String traceparent() {
-        return "00-" + traceId + '-' + spanId + '-' + flags;
+        return traceparent;
     }
 
     private static String randomHex(int bytes) {
