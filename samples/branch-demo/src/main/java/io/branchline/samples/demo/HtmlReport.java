@@ -25,15 +25,19 @@ final class HtmlReport {
         List<Timeline.Sample> samples = timeline.samples();
         List<String> regions = timeline.regions;
         double duration = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).atSeconds());
-        double maxLatency = 10;
+        // Scale to the 95th percentile of the estimates, so the first cold-JVM probes do not flatten the chart; higher
+        // values are drawn at the top edge.
+        List<Double> values = new java.util.ArrayList<>();
         for (Timeline.Sample s : samples) {
             for (double v : s.latencyMs().values()) {
-                if (v > maxLatency && v < 5_000) {
-                    maxLatency = v;
+                if (v >= 0) {
+                    values.add(v);
                 }
             }
         }
-        maxLatency = niceCeiling(maxLatency * 1.1);
+        java.util.Collections.sort(values);
+        double p95 = values.isEmpty() ? 10 : values.get((int) Math.min(values.size() - 1, Math.floor(values.size() * 0.95)));
+        double maxLatency = niceCeiling(Math.max(10, p95 * 1.3));
         int plotH = H - TOP - BOTTOM - BAND - 10;
         int plotW = W - LEFT - RIGHT;
 
@@ -43,14 +47,16 @@ final class HtmlReport {
             .append(esc(title)).append("\">\n");
         svg.append("<rect x=\"0\" y=\"0\" width=\"").append(W).append("\" height=\"").append(H).append("\" fill=\"#fff\"/>\n");
         // fault windows
+        int faultIndex = 0;
         for (Timeline.FaultWindow f : timeline.faults()) {
+            int labelY = TOP + 12 + 13 * (faultIndex++ % 3);
             double x1 = LEFT + plotW * f.startSeconds() / duration;
             double x2 = LEFT + plotW * Math.min(duration, f.endSeconds()) / duration;
             svg.append(String.format(Locale.ROOT,
                 "<rect class=\"fault\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"#f5c6c6\" opacity=\"0.5\"><title>%s</title></rect>\n",
                 x1, TOP, Math.max(1, x2 - x1), plotH, esc(f.region() + ": " + f.label())));
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#a33\">%s</text>\n",
-                x1 + 2, TOP + 12, esc(f.region() + " " + f.label())));
+                x1 + 2, labelY, esc(f.region() + " " + f.label())));
         }
         // axes and grid
         for (int i = 0; i <= 4; i++) {
@@ -71,18 +77,23 @@ final class HtmlReport {
         // latency lines
         for (int r = 0; r < regions.size(); r++) {
             String region = regions.get(r);
-            StringBuilder points = new StringBuilder();
+            // One path per region; the line breaks while the region is unhealthy or its circuit is open.
+            StringBuilder d = new StringBuilder();
+            boolean pen = false;
             for (Timeline.Sample s : samples) {
                 Double v = s.latencyMs().get(region);
-                if (v == null || v < 0) {
+                String health = s.health().getOrDefault(region, "");
+                if (v == null || v < 0 || health.startsWith("UNHEALTHY") || health.endsWith("/OPEN")) {
+                    pen = false;
                     continue;
                 }
                 double x = LEFT + plotW * s.atSeconds() / duration;
                 double y = TOP + plotH - plotH * Math.min(v, maxLatency) / maxLatency;
-                points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+                d.append(String.format(Locale.ROOT, "%s%.1f %.1f ", pen ? "L" : "M", x, y));
+                pen = true;
             }
-            svg.append("<polyline class=\"latency\" data-region=\"").append(esc(region)).append("\" fill=\"none\" stroke=\"")
-                .append(COLORS[r % COLORS.length]).append("\" stroke-width=\"2\" points=\"").append(points.toString().trim())
+            svg.append("<path class=\"latency\" data-region=\"").append(esc(region)).append("\" fill=\"none\" stroke=\"")
+                .append(COLORS[r % COLORS.length]).append("\" stroke-width=\"2\" d=\"").append(d.toString().trim())
                 .append("\"/>\n");
         }
         // serving band
@@ -123,11 +134,12 @@ final class HtmlReport {
             + "border-bottom:1px solid #eee}th{font-weight:600}.legend{list-style:none;padding:0;display:flex;gap:16px}"
             + ".legend span{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}</style>\n"
             + "</head><body>\n<h1>" + esc(title) + "</h1>\n"
-            + "<p>Latency estimate of each region over the run; the band below the chart shows which region served most"
-            + " calls at each moment; shaded windows are the faults the demo injected.</p>\n"
+            + "<p>Latency estimate of each region over the run (the line breaks while a region is unhealthy or its"
+            + " circuit is open); the band below the chart shows which region served most calls at each moment; shaded"
+            + " windows are the faults the demo injected.</p>\n"
             + svg + "\n" + legend + "\n" + table + "\n"
             + "<script>(function(){var s=document.getElementById('chart');"
-            + "var n=s?s.querySelectorAll('polyline.latency').length:0;"
+            + "var n=s?s.querySelectorAll('path.latency').length:0;"
             + "var b=s&&s.getBBox?s.getBBox():{width:0};"
             + "document.body.setAttribute('data-rendered',(n>0&&b.width>0)?'ok':'empty');"
             + "document.body.setAttribute('data-lines',String(n));})();</script>\n"
