@@ -537,9 +537,11 @@ public final class NearestRegionRouter implements RegionRouter {
     }
 
     private void onCallSuccess(RegionState s, long nanos, boolean bypassed) {
-        synchronized (s) {
-            s.consecutiveFailures = 0;
-            s.throttleStreak = 0;
+        if (s.consecutiveFailures != 0 || s.throttleStreak != 0) { // every successful call passes here: no lock unless needed
+            synchronized (s) {
+                s.consecutiveFailures = 0;
+                s.throttleStreak = 0;
+            }
         }
         s.recordLatency(nanos);
         linkUp();
@@ -740,7 +742,12 @@ public final class NearestRegionRouter implements RegionRouter {
             return;
         }
         try {
-            s.probeTask = context.scheduler().schedule(() -> runProbe(s, true), delayMillis, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> task = context.scheduler().schedule(() -> runProbe(s, true), delayMillis, TimeUnit.MILLISECONDS);
+            s.probeTask = task;
+            if (closed) {
+                // close() ran while this probe was being chained: it may not have seen this task, so cancel it here
+                task.cancel(false);
+            }
         } catch (RuntimeException e) {
             // the client's scheduler is shut down: the client is closing
             LOGGER.atVerbose().addKeyValue("region", s.name()).log("probe not scheduled: scheduler stopped");

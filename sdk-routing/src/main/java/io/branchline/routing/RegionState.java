@@ -33,8 +33,8 @@ final class RegionState {
     final AtomicBoolean probing = new AtomicBoolean();
 
     private final long[] samples = new long[RESERVOIR];
-    private int sampleCount;
-    private int sampleNext;
+    /** Samples recorded so far (the reservoir holds the last {@value #RESERVOIR}). */
+    private final AtomicInteger recorded = new AtomicInteger();
     /** Smoothed latency of calls (and probes) in nanoseconds; NaN until measured. */
     volatile double ewmaNanos = Double.NaN;
     private final long[] probeRing = new long[PROBE_WINDOW];
@@ -47,8 +47,8 @@ final class RegionState {
     volatile String healthReason = "not probed yet";
     int probeFailures;
     int probeSuccesses;
-    int consecutiveFailures;
-    int throttleStreak;
+    volatile int consecutiveFailures;
+    volatile int throttleStreak;
     volatile long throttledUntilMillis = Long.MIN_VALUE;
     volatile long openUntilMillis = Long.MIN_VALUE;
     volatile long lastOpenMillis;
@@ -75,19 +75,20 @@ final class RegionState {
         return region.name();
     }
 
-    synchronized void recordLatency(long nanos) {
+    /**
+     * A call's or probe's latency. Called on every call: no lock. Concurrent updates may lose a sample of the
+     * average or the reservoir, which an estimate can afford.
+     */
+    void recordLatency(long nanos) {
         double e = ewmaNanos;
-        if (Double.isNaN(e) || sampleCount < WARM_UP && nanos < e) {
+        if (Double.isNaN(e) || recorded.get() < WARM_UP && nanos < e) {
             // the first samples pay for cold connections and a cold JIT: start from the fastest of them
             ewmaNanos = Double.isNaN(e) ? nanos : Math.min(e, nanos);
         } else {
             ewmaNanos = e + ALPHA * (Math.min(nanos, e * OUTLIER_CAP) - e);
         }
-        samples[sampleNext] = nanos;
-        sampleNext = (sampleNext + 1) % RESERVOIR;
-        if (sampleCount < RESERVOIR) {
-            sampleCount++;
-        }
+        int i = recorded.getAndIncrement();
+        samples[Math.floorMod(i, RESERVOIR)] = nanos;
     }
 
     /**
@@ -132,14 +133,15 @@ final class RegionState {
     }
 
     /** @return the latency percentile of recent samples in nanoseconds, or -1 when none */
-    synchronized long percentile(double p) {
-        if (sampleCount == 0) {
+    long percentile(double p) {
+        int count = Math.min(RESERVOIR, Math.max(0, recorded.get()));
+        if (count == 0) {
             return Double.isNaN(ewmaNanos) ? -1 : (long) (ewmaNanos * 2);
         }
-        long[] copy = Arrays.copyOf(samples, sampleCount);
+        long[] copy = Arrays.copyOf(samples, count);
         Arrays.sort(copy);
-        int i = (int) Math.ceil(p * sampleCount) - 1;
-        return copy[Math.max(0, Math.min(sampleCount - 1, i))];
+        int i = (int) Math.ceil(p * count) - 1;
+        return copy[Math.max(0, Math.min(count - 1, i))];
     }
 
     boolean measured() {
