@@ -344,8 +344,8 @@ public final class NearestRegionRouter implements RegionRouter {
             .clock(clock)
             .build();
         s.breaker = CircuitBreaker.of(region.name(), config);
-        s.breaker.getEventPublisher().onStateTransition(e ->
-            onBreakerTransition(s, e.getStateTransition().getFromState(), e.getStateTransition().getToState()));
+        // No event consumer on the breaker: with one, resilience4j builds an event object (with a time stamp) for every
+        // call. The router sees transitions by comparing the state after each of its own interactions instead.
         Integer limit = limits.get(region.name());
         if (limit != null) {
             s.bulkhead = Bulkhead.of(region.name(), BulkheadConfig.custom().maxConcurrentCalls(limit)
@@ -453,6 +453,7 @@ public final class NearestRegionRouter implements RegionRouter {
             return true;
         }
         boolean permitted = s.breaker.tryAcquirePermission();
+        observe(s);
         boolean bypass = false;
         if (!permitted) {
             if (panic && snapshot.panic) {
@@ -557,6 +558,7 @@ public final class NearestRegionRouter implements RegionRouter {
         } else if (!bypassed) {
             s.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
         }
+        observe(s);
         if (s.health == RegionHealth.UNKNOWN || !probes.isEnabled() && s.health == RegionHealth.UNHEALTHY) {
             setHealth(s, RegionHealth.HEALTHY, "a call succeeded");
         }
@@ -567,6 +569,7 @@ public final class NearestRegionRouter implements RegionRouter {
         s.linkRecovery = false;
         if (!bypassed) {
             s.breaker.onError(nanos, TimeUnit.NANOSECONDS, FAILURE);
+            observe(s);
         }
         int n;
         synchronized (s) {
@@ -619,9 +622,24 @@ public final class NearestRegionRouter implements RegionRouter {
             // a concurrent transition won; the breaker is in a valid state either way
             LOGGER.atVerbose().addKeyValue("region", s.name()).log("breaker transition to " + to + " skipped");
         }
+        observe(s);
     }
 
-    /** Runs inside resilience4j: only volatile writes and the (fast, guarded) listener. */
+    /** Reports a breaker transition once, whichever thread first sees the new state. */
+    private void observe(RegionState s) {
+        CircuitBreaker.State now = s.breaker.getState();
+        CircuitBreaker.State seen = s.seenState.get();
+        while (now != seen) {
+            if (s.seenState.compareAndSet(seen, now)) {
+                onBreakerTransition(s, seen, now);
+                return;
+            }
+            seen = s.seenState.get();
+            now = s.breaker.getState();
+        }
+    }
+
+    /** Only volatile writes and the (fast, guarded) listener. */
     private void onBreakerTransition(RegionState s, CircuitBreaker.State from, CircuitBreaker.State to) {
         if (to == CircuitBreaker.State.OPEN) {
             s.openUntilMillis = clock.millis() + s.lastOpenMillis;
@@ -898,10 +916,13 @@ public final class NearestRegionRouter implements RegionRouter {
         CircuitBreaker.State st = s.breaker.getState();
         if ((st == CircuitBreaker.State.OPEN || st == CircuitBreaker.State.HALF_OPEN)
             && s.breaker.tryAcquirePermission()) {
+            observe(s);
             if (ok) {
                 s.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+                observe(s);
             } else {
                 s.breaker.onError(nanos, TimeUnit.NANOSECONDS, FAILURE);
+                observe(s);
                 reopenIfHalfOpen(s);
             }
         }

@@ -25,6 +25,9 @@ final class RegionState {
     final Region region;
     final int index;
     CircuitBreaker breaker;
+    /** The breaker state the router last reported; see {@code NearestRegionRouter.observe}. */
+    final java.util.concurrent.atomic.AtomicReference<CircuitBreaker.State> seenState =
+        new java.util.concurrent.atomic.AtomicReference<>(CircuitBreaker.State.CLOSED);
     Bulkhead bulkhead;
 
     final AtomicInteger inFlight = new AtomicInteger();

@@ -229,6 +229,8 @@ class RouterUnitTest {
             router.probeNow();
         }
         assertEquals(BreakerState.CLOSED, status(we).breaker(), "probes ended the open wait and passed the trials");
+        assertEquals(List.of("breaker westeurope CLOSED->OPEN", "breaker westeurope OPEN->CLOSED"),
+            ctx.events.stream().filter(e -> e.startsWith("breaker westeurope")).toList(), "listeners see each transition once");
         ctx.clock.advance(Duration.ofMillis(1_100));
         assertEquals("westeurope", names(router.plan(GET)).get(0), "traffic is back after the dwell, not the open time");
     }
