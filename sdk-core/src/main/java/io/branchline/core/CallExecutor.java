@@ -67,7 +67,8 @@ final class CallExecutor {
         private final boolean hedgeAllowed;
         private final List<Attempt> attempts = new ArrayList<>(2);
         private final Map<Integer, InFlight> inFlight = new LinkedHashMap<>(4);
-        private final Map<String, String> skipped = new LinkedHashMap<>();
+        /** Regions left out or refused, with the reason; made only when a call needs it. */
+        private Map<String, String> skipped = Map.of();
         private RoutePlan plan;
         private int next;
         private int started;
@@ -99,11 +100,20 @@ final class CallExecutor {
             core.listener.callStart(info);
             synchronized (this) {
                 plan = core.router.plan(request);
-                skipped.putAll(plan.unavailable());
+                if (!plan.unavailable().isEmpty()) {
+                    skipped().putAll(plan.unavailable());
+                }
                 if (!launchNext(false)) {
                     exhausted();
                 }
             }
+        }
+
+        private Map<String, String> skipped() {
+            if (skipped.isEmpty() && !(skipped instanceof LinkedHashMap)) {
+                skipped = new LinkedHashMap<>();
+            }
+            return skipped;
         }
 
         /** Sends the next region of the plan that accepts an attempt; false when none is left. Holds the lock. */
@@ -112,7 +122,7 @@ final class CallExecutor {
             while (next < regions.size()) {
                 Region region = regions.get(next++);
                 if (!core.router.tryAcquire(region)) {
-                    skipped.put(region.name(), "concurrency limit reached");
+                    skipped().put(region.name(), "concurrency limit reached");
                     continue;
                 }
                 send(region, hedge);
@@ -129,7 +139,6 @@ final class CallExecutor {
             // by the transport's read timeout; the whole attempt by the call's deadline.
             long headersNanos = core.timeouts.connect().toNanos() + core.timeouts.response().toNanos();
             Duration headersTimeout = Duration.ofNanos(Math.max(1, Math.min(headersNanos, remaining)));
-            Duration deadline = Duration.ofNanos(Math.max(1, remaining));
             core.listener.attemptStart(info, region, number, hedge);
             InFlight f = new InFlight(region, number, hedge, System.nanoTime());
             inFlight.put(number, f);
@@ -145,10 +154,8 @@ final class CallExecutor {
             }
             f.disposable = core.pipeline.send(http, context)
                 .flatMap(response -> {
-                    f.timer.cancel();
-                    long left = deadlineNanos - System.nanoTime();
-                    f.timer = core.timers.newTimeout(t -> onAttemptTimeout(f, deadline, "the response body"),
-                        Math.max(1, left), TimeUnit.NANOSECONDS);
+                    // Headers arrived: when the timer fires now, it re-arms for the rest of the deadline instead.
+                    f.headersArrived = true;
                     return readBody(response);
                 })
                 .subscribe(r -> onResult(f, r, null), e -> onResult(f, null, e));
@@ -238,6 +245,15 @@ final class CallExecutor {
         }
 
         private void onAttemptTimeout(InFlight f, Duration after, String waitingFor) {
+            if (f.headersArrived && !f.bodyTimerArmed) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left > 0) {
+                    f.bodyTimerArmed = true;
+                    f.timer = core.timers.newTimeout(t -> onAttemptTimeout(f, Duration.ofNanos(left), "the response body"),
+                        left, TimeUnit.NANOSECONDS);
+                    return;
+                }
+            }
             Disposable d = f.disposable;
             if (d != null) {
                 d.dispose();
@@ -366,11 +382,11 @@ final class CallExecutor {
                     timer = core.timers.newTimeout(t -> onThrottleWaitOver(), wait, TimeUnit.NANOSECONDS);
                     return null;
                 }
-                skipped.putIfAbsent("(throttled)", "every region left asked to back off until " + retryAt
+                skipped().putIfAbsent("(throttled)", "every region left asked to back off until " + retryAt
                     + ", after the call's deadline");
             }
             done = true;
-            skipped.putAll(fresh.unavailable());
+            skipped().putAll(fresh.unavailable());
             return error(attempts.isEmpty() ? "found no region to call" : "failed in every region it could try", true);
         }
 
@@ -495,6 +511,8 @@ final class CallExecutor {
         final long startNanos;
         volatile Disposable disposable;
         volatile Timeout timer;
+        volatile boolean headersArrived;
+        volatile boolean bodyTimerArmed;
 
         InFlight(Region region, int number, boolean hedge, long startNanos) {
             this.region = region;
