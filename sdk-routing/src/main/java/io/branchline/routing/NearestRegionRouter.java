@@ -645,6 +645,7 @@ public final class NearestRegionRouter implements RegionRouter {
             s.openUntilMillis = clock.millis() + s.lastOpenMillis;
             s.openedAtNanos = System.nanoTime();
             s.passesSinceOpen.set(0);
+            s.firstPassAtMillis = Long.MIN_VALUE;
         }
         dirty = true;
         LOGGER.atVerbose().addKeyValue("region", s.name()).addKeyValue("from", String.valueOf(from)).addKeyValue("to", String.valueOf(to))
@@ -884,6 +885,11 @@ public final class NearestRegionRouter implements RegionRouter {
             boolean fresh = sentAtNanos >= s.openedAtNanos;
             int sinceOpen = fresh ? s.passesSinceOpen.incrementAndGet() : s.passesSinceOpen.get();
             CircuitBreaker.State st = s.breaker.getState();
+            if (fresh && s.firstPassAtMillis == Long.MIN_VALUE
+                && (s.health == RegionHealth.UNHEALTHY || st != CircuitBreaker.State.CLOSED)) {
+                // The failback dwell counts from the first sign of recovery, not from when the last check agreed.
+                s.firstPassAtMillis = clock.millis();
+            }
             if (sinceOpen >= Math.max(probes.healthyThreshold(), breakerOptions.halfOpenTrials())
                 && (st == CircuitBreaker.State.OPEN || st == CircuitBreaker.State.HALF_OPEN)) {
                 // Probes are trials that risk no real request: once as many pass in a row as the half-open state
@@ -895,6 +901,7 @@ public final class NearestRegionRouter implements RegionRouter {
         } else {
             s.linkRecovery = false;
             s.passesSinceOpen.set(0);
+            s.firstPassAtMillis = Long.MIN_VALUE;
             int failures;
             synchronized (s) {
                 s.probeSuccesses = 0;
@@ -1008,7 +1015,10 @@ public final class NearestRegionRouter implements RegionRouter {
             boolean unhealthy = s.health == RegionHealth.UNHEALTHY;
             boolean in = !unhealthy && st == CircuitBreaker.State.CLOSED;
             if (in && s.wasOut) {
-                s.recoveredAtMillis = s.skipDwell ? Long.MIN_VALUE : now;
+                long firstPass = s.firstPassAtMillis;
+                s.recoveredAtMillis = s.skipDwell ? Long.MIN_VALUE
+                    : firstPass != Long.MIN_VALUE ? Math.min(now, firstPass) : now;
+                s.firstPassAtMillis = Long.MIN_VALUE;
             }
             if (in) {
                 s.skipDwell = false;

@@ -59,6 +59,8 @@ final class RegionState {
     volatile long openedAtNanos = Long.MIN_VALUE;
     /** Probes sent after the breaker last opened that passed in a row. */
     final AtomicInteger passesSinceOpen = new AtomicInteger();
+    /** When the first probe passed while the region was out; the failback dwell counts from here. */
+    volatile long firstPassAtMillis = Long.MIN_VALUE;
     /** When the region last came back after being out (unhealthy or circuit not closed). */
     volatile long recoveredAtMillis = Long.MIN_VALUE;
     /** Guarded by the router's rebuild lock. */
