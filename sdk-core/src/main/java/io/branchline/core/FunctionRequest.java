@@ -223,6 +223,8 @@ public final class FunctionRequest {
         private final Set<String> excludedRegions = new LinkedHashSet<>();
         private Boolean hedge;
         private String traceparent;
+        /** The path of the request this builder was copied from, kept until a parameter changes. */
+        private String copiedPath;
 
         private Builder(HttpMethod method, String route) {
             this.method = Objects.requireNonNull(method, "method");
@@ -239,11 +241,7 @@ public final class FunctionRequest {
 
         private Builder(FunctionRequest r) {
             this(r.method, r.route);
-            Matcher m = PARAM.matcher(r.route);
-            // the expanded path is kept by re-filling from the stored path when parameters were used
-            if (m.find()) {
-                this.pathParams.put("\u0000expanded", r.path);
-            }
+            this.copiedPath = r.path;
             query.putAll(r.query);
             headers.putAll(r.headers);
             body = r.body;
@@ -269,7 +267,10 @@ public final class FunctionRequest {
             if (!route.contains("{" + name + "}")) {
                 throw new IllegalArgumentException("Route '" + route + "' has no parameter {" + name + "}");
             }
-            pathParams.remove("\u0000expanded");
+            if (copiedPath != null && pathParams.isEmpty()) {
+                // the copied request's other parameters are not known one by one: they must be filled again
+                copiedPath = null;
+            }
             pathParams.put(name, value);
             return this;
         }
@@ -430,9 +431,8 @@ public final class FunctionRequest {
         }
 
         private String expandPath() {
-            String expanded = pathParams.get("\u0000expanded");
-            if (expanded != null) {
-                return expanded;
+            if (copiedPath != null) {
+                return copiedPath;
             }
             Matcher m = PARAM.matcher(route);
             StringBuilder sb = new StringBuilder();
