@@ -190,7 +190,12 @@ final class ClientCore implements AutoCloseable {
             if (b.credential != null) {
                 policies.add(new BearerTokenAuthenticationPolicy(b.credential, b.scope));
             }
-            policies.add(new HttpLoggingPolicy(logOptions(b.httpLogOptions)));
+            HttpLogOptions logOptions = logOptions(b.httpLogOptions);
+            if (logOptions.getLogLevel() != com.azure.core.http.policy.HttpLogDetailLevel.NONE) {
+                // with logging off (the default, unless AZURE_HTTP_LOG_DETAIL_LEVEL says otherwise) the policy is
+                // left out: it would only cost every attempt a pipeline step
+                policies.add(new HttpLoggingPolicy(logOptions));
+            }
             pipeline = new HttpPipelineBuilder().httpClient(http).policies(policies.toArray(new HttpPipelinePolicy[0]))
                 .build();
         }
