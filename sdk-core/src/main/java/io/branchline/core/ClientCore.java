@@ -20,7 +20,6 @@ import com.azure.core.util.Header;
 import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.models.FailoverOptions;
 import io.branchline.core.models.ProbeResult;
-import io.branchline.core.models.AttemptOutcome;
 import io.branchline.core.models.TimeoutOptions;
 import reactor.core.publisher.Mono;
 import reactor.netty.resources.ConnectionProvider;
@@ -321,9 +320,5 @@ final class ClientCore implements AutoCloseable {
                     .doOnNext(result -> listener.probeCompleted(region, result));
             });
         }
-    }
-
-    static boolean isSuccess(AttemptOutcome o) {
-        return o == AttemptOutcome.SUCCESS;
     }
 }

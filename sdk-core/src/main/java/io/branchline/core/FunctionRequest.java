@@ -11,7 +11,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -199,7 +198,7 @@ public final class FunctionRequest {
     @Override
     public String toString() {
         return "FunctionRequest{" + method + ' ' + route + (path.equals(route) ? "" : " (" + path + ')')
-            + ", query=" + Redaction.queryNames(query) + ", headers=" + Redaction.headerNames(headers.keySet())
+            + ", query=" + Redaction.queryNames(query) + ", headers=" + headers.keySet()
             + ", body=" + (body == null ? "none" : body.getLength() + " bytes") + ", idempotent=" + idempotent
             + (deadline == null ? "" : ", deadline=" + deadline)
             + (preferredRegions.isEmpty() ? "" : ", preferred=" + preferredRegions)
@@ -448,9 +447,5 @@ public final class FunctionRequest {
             m.appendTail(sb);
             return sb.toString();
         }
-    }
-
-    static String methodName(HttpMethod m) {
-        return m.toString().toUpperCase(Locale.ROOT);
     }
 }

@@ -1,6 +1,5 @@
 package io.branchline.core;
 
-import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -43,10 +42,6 @@ final class Redaction {
 
     static boolean isSecretHeader(String name) {
         return SECRET_HEADERS.contains(name.toLowerCase(Locale.ROOT));
-    }
-
-    static String headerNames(Collection<String> names) {
-        return names.toString();
     }
 
     static String queryNames(Map<String, String> query) {
