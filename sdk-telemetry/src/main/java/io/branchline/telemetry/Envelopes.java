@@ -44,67 +44,35 @@ final class Envelopes {
         this.sdkVersion = cut(sdkVersion, MAX_SDK_VERSION);
     }
 
+    /** Writes what goes inside {@code baseData}. */
+    @FunctionalInterface
+    private interface BaseData {
+        void write(JsonWriter w) throws IOException;
+    }
+
     byte[] dependency(CallRecord r) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(768);
-        try (JsonWriter w = JsonProviders.createWriter(out)) {
-            w.writeStartObject();
-            w.writeIntField("ver", 1);
-            w.writeStringField("name", DEPENDENCY_NAME);
-            w.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(r.time()));
-            if (r.sampleRate() < 100.0) {
-                w.writeDoubleField("sampleRate", r.sampleRate());
-            }
-            w.writeStringField("iKey", iKey);
-            w.writeStartObject("tags");
-            w.writeStringField("ai.operation.id", cut(r.traceId(), MAX_OPERATION_ID));
-            if (r.parentSpanId() != null) {
-                w.writeStringField("ai.operation.parentId", cut(r.parentSpanId(), MAX_OPERATION_ID));
-            }
-            commonTags(w);
-            w.writeEndObject();
-            w.writeStartObject("data");
-            w.writeStringField("baseType", "RemoteDependencyData");
-            w.writeStartObject("baseData");
-            w.writeIntField("ver", 2);
-            w.writeStringField("id", cut(r.spanId(), MAX_ID));
-            w.writeStringField("name", cut(r.name(), MAX_NAME));
-            w.writeStringField("resultCode", cut(r.resultCode(), MAX_RESULT_CODE));
-            w.writeStringField("data", cut(r.url(), MAX_DATA));
-            w.writeStringField("type", cut("Http", MAX_TYPE));
-            w.writeStringField("target", cut(r.target(), MAX_TARGET));
-            w.writeStringField("duration", duration(r.durationNanos()));
-            w.writeBooleanField("success", r.success());
-            w.writeStartObject("properties");
-            property(w, "region", r.region());
-            property(w, "attempts", Integer.toString(r.attempts()));
-            property(w, "failover", Boolean.toString(r.failover()));
-            property(w, "hedged", Boolean.toString(r.hedged()));
-            property(w, "branch", roleInstance);
-            w.writeEndObject();
-            w.writeEndObject();
-            w.writeEndObject();
-            w.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return envelope(DEPENDENCY_NAME, r.time(), r.sampleRate(), r.traceId(), r.parentSpanId(), "RemoteDependencyData",
+            768, w -> {
+                w.writeStringField("id", cut(r.spanId(), MAX_ID));
+                w.writeStringField("name", cut(r.name(), MAX_NAME));
+                w.writeStringField("resultCode", cut(r.resultCode(), MAX_RESULT_CODE));
+                w.writeStringField("data", cut(r.url(), MAX_DATA));
+                w.writeStringField("type", cut("Http", MAX_TYPE));
+                w.writeStringField("target", cut(r.target(), MAX_TARGET));
+                w.writeStringField("duration", duration(r.durationNanos()));
+                w.writeBooleanField("success", r.success());
+                w.writeStartObject("properties");
+                property(w, "region", r.region());
+                property(w, "attempts", Integer.toString(r.attempts()));
+                property(w, "failover", Boolean.toString(r.failover()));
+                property(w, "hedged", Boolean.toString(r.hedged()));
+                property(w, "branch", roleInstance);
+                w.writeEndObject();
+            });
     }
 
     byte[] metric(MetricRecord m) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonWriter w = JsonProviders.createWriter(out)) {
-            w.writeStartObject();
-            w.writeIntField("ver", 1);
-            w.writeStringField("name", METRIC_NAME);
-            w.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(m.time()));
-            w.writeStringField("iKey", iKey);
-            w.writeStartObject("tags");
-            commonTags(w);
-            w.writeEndObject();
-            w.writeStartObject("data");
-            w.writeStringField("baseType", "MetricsData");
-            w.writeStartObject("baseData");
-            w.writeIntField("ver", 2);
+        return envelope(METRIC_NAME, m.time(), 100.0, null, null, "MetricsData", 512, w -> {
             w.writeStartArray("metrics");
             w.writeStartObject();
             w.writeStringField("name", cut(m.name(), MAX_METRIC_NAME));
@@ -116,6 +84,36 @@ final class Envelopes {
             property(w, "region", m.region());
             property(w, "branch", roleInstance);
             w.writeEndObject();
+        });
+    }
+
+    /** One envelope: header, tags ({@code ai.operation.*} when a trace id is given), then {@code data.baseData}. */
+    private byte[] envelope(String name, java.time.Instant time, double sampleRate, String traceId, String parentSpanId,
+        String baseType, int sizeHint, BaseData baseData) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
+        try (JsonWriter w = JsonProviders.createWriter(out)) {
+            w.writeStartObject();
+            w.writeIntField("ver", 1);
+            w.writeStringField("name", name);
+            w.writeStringField("time", DateTimeFormatter.ISO_INSTANT.format(time));
+            if (sampleRate < 100.0) {
+                w.writeDoubleField("sampleRate", sampleRate);
+            }
+            w.writeStringField("iKey", iKey);
+            w.writeStartObject("tags");
+            if (traceId != null) {
+                w.writeStringField("ai.operation.id", cut(traceId, MAX_OPERATION_ID));
+            }
+            if (parentSpanId != null) {
+                w.writeStringField("ai.operation.parentId", cut(parentSpanId, MAX_OPERATION_ID));
+            }
+            commonTags(w);
+            w.writeEndObject();
+            w.writeStartObject("data");
+            w.writeStringField("baseType", baseType);
+            w.writeStartObject("baseData");
+            w.writeIntField("ver", 2);
+            baseData.write(w);
             w.writeEndObject();
             w.writeEndObject();
             w.writeEndObject();
