@@ -11,16 +11,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads {@code branchline.*} properties, or the same settings as {@code BRANCHLINE_*} environment variables (the
@@ -81,55 +77,41 @@ final class Settings {
         new Def("branchline.dns-refresh", "30s", false, "Connections are replaced after this long so names resolve again"),
         new Def("branchline.max-response-size", "16MiB", false, "Largest response body accepted, e.g. 512KiB, 16MiB"));
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
-
-    private final Function<String, String> source;
-    private final String sourceName;
-    private final boolean envStyle;
+    private final SettingValues values;
     /** Where {@code key-env} variables are looked up: the environment map read, else the process environment. */
     private final Function<String, String> variables;
 
-    private Settings(Function<String, String> source, String sourceName, boolean envStyle,
-        Function<String, String> variables) {
-        this.source = source;
-        this.sourceName = sourceName;
-        this.envStyle = envStyle;
+    private Settings(SettingValues values, Function<String, String> variables) {
+        this.values = values;
         this.variables = variables;
     }
 
     static Settings fromProperties(Properties p) {
-        Properties copy = new Properties();
-        copy.putAll(p);
-        return new Settings(name -> trimToNull(copy.getProperty(name)), "properties", false, System::getenv);
+        return new Settings(SettingValues.fromProperties(p), System::getenv);
     }
 
     static Settings fromEnvironment(Map<String, String> env) {
         Map<String, String> copy = Map.copyOf(env);
-        return new Settings(name -> trimToNull(copy.get(envName(name))), "environment", true, copy::get);
+        return new Settings(SettingValues.fromEnvironment(copy), copy::get);
     }
 
     static Settings fromConfiguration(Configuration config) {
-        return new Settings(name -> {
-            String v = trimToNull(config.get(name));
-            return v != null ? v : trimToNull(config.get(envName(name)));
-        }, "configuration", true, System::getenv);
+        return new Settings(SettingValues.of(name -> {
+            String v = config.get(name);
+            return v != null && !v.isBlank() ? v : config.get(envName(name));
+        }, "configuration", name -> name + " (" + envName(name) + ")"), System::getenv);
     }
 
     static String envName(String property) {
-        return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    private static String trimToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
+        return SettingValues.environmentName(property);
     }
 
     private String label(String property) {
-        return envStyle ? property + " (" + envName(property) + ")" : property;
+        return values.label(property);
     }
 
     String get(String property) {
-        return source.apply(property);
+        return values.get(property);
     }
 
     /** Fills whatever the builder left unset. */
@@ -241,10 +223,7 @@ final class Settings {
             }
         }
         if (b.maxResponseBytes == null) {
-            String size = get("branchline.max-response-size");
-            if (size != null) {
-                b.maxResponseBytes = size("branchline.max-response-size", size);
-            }
+            b.maxResponseBytes = values.size("branchline.max-response-size", 1, "a size such as 1048576, 512KiB or 16MiB");
         }
     }
 
@@ -397,84 +376,15 @@ final class Settings {
     }
 
     Duration duration(String property) {
-        String v = get(property);
-        if (v == null) {
-            return null;
-        }
-        Matcher m = DURATION.matcher(v.toLowerCase(Locale.ROOT));
-        Duration d = null;
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms": d = Duration.ofMillis(n); break;
-                case "s": d = Duration.ofSeconds(n); break;
-                case "m": d = Duration.ofMinutes(n); break;
-                default: d = Duration.ofHours(n); break;
-            }
-        } else if (v.toUpperCase(Locale.ROOT).startsWith("PT")) {
-            try {
-                d = Duration.parse(v.toUpperCase(Locale.ROOT));
-            } catch (DateTimeParseException ignored) {
-                d = null;
-            }
-        }
-        if (d == null || d.isZero() || d.isNegative()) {
-            throw bad(property, v, "a positive duration with a unit, such as 500ms, 10s, 2m or PT10S");
-        }
-        return d;
+        return values.duration(property, false);
     }
 
     Integer integer(String property, int min, int max) {
-        String v = get(property);
-        if (v == null) {
-            return null;
-        }
-        try {
-            int i = Integer.parseInt(v);
-            if (i < min || i > max) {
-                throw bad(property, v, "a whole number from " + min + " to " + max);
-            }
-            return i;
-        } catch (NumberFormatException e) {
-            throw bad(property, v, "a whole number from " + min + " to " + max);
-        }
+        return values.integer(property, min, max);
     }
 
     Boolean bool(String property) {
-        String v = get(property);
-        if (v == null) {
-            return null;
-        }
-        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes") || v.equals("1")) {
-            return Boolean.TRUE;
-        }
-        if (v.equalsIgnoreCase("false") || v.equalsIgnoreCase("no") || v.equals("0")) {
-            return Boolean.FALSE;
-        }
-        throw bad(property, v, "true or false");
-    }
-
-    private long size(String property, String v) {
-        Matcher m = SIZE.matcher(v.trim());
-        if (!m.matches()) {
-            throw bad(property, v, "a size such as 1048576, 512KiB or 16MiB");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-        long mult = switch (unit) {
-            case "KIB" -> 1024L;
-            case "MIB" -> 1024L * 1024;
-            case "GIB" -> 1024L * 1024 * 1024;
-            case "KB" -> 1000L;
-            case "MB" -> 1000L * 1000;
-            case "GB" -> 1000L * 1000 * 1000;
-            default -> 1L;
-        };
-        long bytes = n * mult;
-        if (bytes < 1) {
-            throw bad(property, v, "at least 1 byte");
-        }
-        return bytes;
+        return values.bool(property);
     }
 
     IllegalArgumentException bad(String property, String value, String expected) {
@@ -484,7 +394,6 @@ final class Settings {
                 secret = true;
             }
         }
-        return new IllegalArgumentException("Setting " + label(property) + " has an invalid value"
-            + (secret ? "" : " '" + value + "'") + ": expected " + expected + " (read from the " + sourceName + ")");
+        return values.invalid(property, secret ? null : value, expected);
     }
 }

@@ -1,24 +1,23 @@
 package io.branchline.routing;
 
+import io.branchline.core.SettingValues;
+
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads the {@code branchline.routing.*} properties, or the same settings as {@code BRANCHLINE_ROUTING_*} environment
  * variables (the property name upper-cased, dots and dashes turned into underscores), into a
  * {@link NearestRegionRouter.Builder}. Every malformed setting fails with a message naming it, its value and the
- * expected form. Kept apart from core's settings on purpose: modules share no package-private code.
+ * expected form. Values are read and parsed by core's {@link SettingValues}, as every module's settings are.
  */
 final class RoutingSettings {
     /** One documented setting; {@code env} is {@code null} when it has no environment form. */
@@ -51,27 +50,20 @@ final class RoutingSettings {
         new Def(PREFIX + "panic", "true", "When every region is out, try them all anyway; false fails at once"),
         new Def(PREFIX + "last-known-good", null, "File keeping the ranking and the regions known down across restarts"));
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
-    private static final Pattern ZERO = Pattern.compile("0+\\s*(ms|s|m|h)?");
     private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
-    private static final String DURATION_FORM = "a positive duration with a unit, such as 500ms, 10s, 2m or PT10S";
 
-    private final Function<String, String> source;
-    private final String sourceName;
-    private final boolean envStyle;
+    private final SettingValues values;
     /** The per-region limit properties ({@code branchline.routing.concurrency-limit.<region>}), sorted by region. */
     private final Map<String, String> regionLimits = new TreeMap<>();
 
-    private RoutingSettings(Function<String, String> source, String sourceName, boolean envStyle) {
-        this.source = source;
-        this.sourceName = sourceName;
-        this.envStyle = envStyle;
+    private RoutingSettings(SettingValues values) {
+        this.values = values;
     }
 
     static RoutingSettings fromProperties(Properties p) {
         Properties copy = new Properties();
         copy.putAll(p);
-        RoutingSettings s = new RoutingSettings(name -> trimToNull(copy.getProperty(name)), "properties", false);
+        RoutingSettings s = new RoutingSettings(SettingValues.fromProperties(copy));
         for (String name : copy.stringPropertyNames()) {
             if (name.startsWith(LIMIT_PREFIX)) {
                 s.regionLimits.put(name.substring(LIMIT_PREFIX.length()), copy.getProperty(name));
@@ -89,16 +81,11 @@ final class RoutingSettings {
                     + " e.g. " + envName(LIMITS) + "=onprem=32,westeurope=100");
             }
         }
-        Map<String, String> copy = new LinkedHashMap<>(env);
-        return new RoutingSettings(name -> trimToNull(copy.get(envName(name))), "environment", true);
+        return new RoutingSettings(SettingValues.fromEnvironment(env));
     }
 
     static String envName(String property) {
-        return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
-    }
-
-    private static String trimToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
+        return SettingValues.environmentName(property);
     }
 
     /** Fills a new builder with every setting present; absent settings keep the builder's defaults. */
@@ -249,7 +236,7 @@ final class RoutingSettings {
                 throw new IllegalArgumentException("Setting " + property + " names no region: use "
                     + LIMIT_PREFIX + "<region>=<limit>, e.g. " + LIMIT_PREFIX + "onprem=32");
             }
-            String v = trimToNull(value);
+            String v = value == null || value.isBlank() ? null : value.trim();
             if (v == null) {
                 throw bad(property, String.valueOf(value), "a whole number from 1 to 100000");
             }
@@ -263,73 +250,22 @@ final class RoutingSettings {
     }
 
     private String get(String property) {
-        return source.apply(property);
-    }
-
-    private String label(String property) {
-        return envStyle ? property + " (" + envName(property) + ")" : property;
+        return values.get(property);
     }
 
     private Duration duration(String property, boolean zeroAllowed) {
-        String v = get(property);
-        if (v == null) {
-            return null;
-        }
-        String lower = v.toLowerCase(Locale.ROOT);
-        if (zeroAllowed && ZERO.matcher(lower).matches()) {
-            return Duration.ZERO;
-        }
-        Duration d = null;
-        Matcher m = DURATION.matcher(lower);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms": d = Duration.ofMillis(n); break;
-                case "s": d = Duration.ofSeconds(n); break;
-                case "m": d = Duration.ofMinutes(n); break;
-                default: d = Duration.ofHours(n); break;
-            }
-        } else if (lower.startsWith("pt")) {
-            try {
-                d = Duration.parse(v.toUpperCase(Locale.ROOT));
-            } catch (DateTimeParseException e) {
-                d = null;
-            }
-        }
-        if (d == null || d.isNegative() || (d.isZero() && !zeroAllowed)) {
-            throw bad(property, v, zeroAllowed ? "0 or " + DURATION_FORM : DURATION_FORM);
-        }
-        return d;
+        return values.duration(property, zeroAllowed);
     }
 
     private int integer(String property, String v, int min, int max) {
-        try {
-            int i = Integer.parseInt(v);
-            if (i >= min && i <= max) {
-                return i;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw bad(property, v, "a whole number from " + min + " to " + max);
+        return values.integer(property, v, min, max);
     }
 
     private Boolean bool(String property) {
-        String v = get(property);
-        if (v == null) {
-            return null;
-        }
-        if (v.equalsIgnoreCase("true") || v.equalsIgnoreCase("yes") || v.equals("1")) {
-            return Boolean.TRUE;
-        }
-        if (v.equalsIgnoreCase("false") || v.equalsIgnoreCase("no") || v.equals("0")) {
-            return Boolean.FALSE;
-        }
-        throw bad(property, v, "true or false");
+        return values.bool(property);
     }
 
     private IllegalArgumentException bad(String property, String value, String expected) {
-        return new IllegalArgumentException("Setting " + label(property) + " has an invalid value '" + value
-            + "': expected " + expected + " (read from the " + sourceName + ")");
+        return values.invalid(property, value, expected);
     }
 }

@@ -1,16 +1,13 @@
 package io.branchline.telemetry;
 
+import io.branchline.core.SettingValues;
+
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads the {@code branchline.telemetry.*} properties, or the same settings as environment variables (the property
@@ -43,42 +40,31 @@ final class TelemetrySettings {
         new Def(PREFIX + "flush-interval", "5s", "Longest time an incomplete batch waits before it is sent"),
         new Def(PREFIX + "metrics-interval", "60s", "Time between two region metric items (0 for none)"));
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
-    private static final Pattern ZERO = Pattern.compile("0+\\s*(ms|s|m|h)?");
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})\\s*(B|KiB|MiB|GiB|KB|MB|GB)?", Pattern.CASE_INSENSITIVE);
-    private static final String DURATION_FORM = "a positive duration with a unit, such as 500ms, 10s, 2m or PT10S";
-
-    private final Function<String, String> source;
-    private final String sourceName;
+    private final SettingValues values;
     private final boolean envStyle;
 
-    private TelemetrySettings(Function<String, String> source, String sourceName, boolean envStyle) {
-        this.source = source;
-        this.sourceName = sourceName;
+    private TelemetrySettings(SettingValues values, boolean envStyle) {
+        this.values = values;
         this.envStyle = envStyle;
     }
 
     static TelemetrySettings fromProperties(Properties p) {
-        Properties copy = new Properties();
-        copy.putAll(p);
-        return new TelemetrySettings(name -> trimToNull(copy.getProperty(name)), "properties", false);
+        return new TelemetrySettings(SettingValues.fromProperties(p), false);
     }
 
     static TelemetrySettings fromEnvironment(Map<String, String> env) {
         Map<String, String> copy = new java.util.HashMap<>(env);
-        return new TelemetrySettings(name -> trimToNull(copy.get(env(name))), "environment", true);
+        // the connection string keeps the name every Application Insights SDK reads
+        return new TelemetrySettings(SettingValues.of(name -> copy.get(env(name)), "environment",
+            name -> name + " (" + env(name) + ")"), true);
     }
 
     static String envName(String property) {
-        return property.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return SettingValues.environmentName(property);
     }
 
     private static String env(String property) {
         return CONNECTION_STRING.equals(property) ? ConnectionString.ENVIRONMENT_VARIABLE : envName(property);
-    }
-
-    private static String trimToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
     }
 
     /** Whether a connection string is present (it may still be malformed). */
@@ -96,11 +82,11 @@ final class TelemetrySettings {
             } catch (IllegalArgumentException e) {
                 // ConnectionString's messages never show the key; the value itself is secret and not echoed
                 throw new IllegalArgumentException("Setting " + label(CONNECTION_STRING) + " is invalid: "
-                    + e.getMessage() + " (read from the " + sourceName + "; the value is secret and not shown)", e);
+                    + e.getMessage() + " (read from the " + values.sourceName() + "; the value is secret and not shown)", e);
             }
         } else {
             b.missingConnectionString = "No Application Insights connection string: set " + label(CONNECTION_STRING)
-                + " in the " + sourceName + " (copy it from the resource's Overview), or check"
+                + " in the " + values.sourceName() + " (copy it from the resource's Overview), or check"
                 + " AzureMonitorExporter.isConfigured" + (envStyle ? "InEnvironment" : "") + "(...) first to run"
                 + " without telemetry";
         }
@@ -117,8 +103,10 @@ final class TelemetrySettings {
                 throw bad(PREFIX + "spool-directory", v, "a folder path, e.g. /var/lib/branchline/telemetry");
             }
         }
-        if ((v = get(PREFIX + "spool-max-size")) != null) {
-            b.spoolMaxBytes(size(PREFIX + "spool-max-size", v, AzureMonitorExporter.Builder.DEFAULT_MAX_BATCH_BYTES));
+        Long spoolMax = values.size(PREFIX + "spool-max-size", AzureMonitorExporter.Builder.DEFAULT_MAX_BATCH_BYTES,
+            "a size of at least 1MiB, such as 1048576, 512MiB or 2GiB");
+        if (spoolMax != null) {
+            b.spoolMaxBytes(spoolMax);
         }
         if ((v = get(PREFIX + "sampling-percentage")) != null) {
             b.samplingPercentage(percentage(PREFIX + "sampling-percentage", v));
@@ -134,11 +122,11 @@ final class TelemetrySettings {
     }
 
     private String get(String property) {
-        return source.apply(property);
+        return values.get(property);
     }
 
     private String label(String property) {
-        return envStyle ? property + " (" + env(property) + ")" : property;
+        return values.label(property);
     }
 
     private double percentage(String property, String v) {
@@ -154,64 +142,11 @@ final class TelemetrySettings {
         throw bad(property, v, "a number more than 0 and at most 100, e.g. 25");
     }
 
-    private long size(String property, String v, long min) {
-        String form = "a size of at least 1MiB, such as 1048576, 512MiB or 2GiB";
-        Matcher m = SIZE.matcher(v);
-        if (!m.matches()) {
-            throw bad(property, v, form);
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
-        long mult = switch (unit) {
-            case "KIB" -> 1024L;
-            case "MIB" -> 1024L * 1024;
-            case "GIB" -> 1024L * 1024 * 1024;
-            case "KB" -> 1000L;
-            case "MB" -> 1000L * 1000;
-            case "GB" -> 1000L * 1000 * 1000;
-            default -> 1L;
-        };
-        long bytes = n * mult; // at most 12 digits times 2^30: no overflow
-        if (bytes < min) {
-            throw bad(property, v, form);
-        }
-        return bytes;
-    }
-
     private Duration duration(String property, boolean zeroAllowed) {
-        String v = get(property);
-        if (v == null) {
-            return null;
-        }
-        String lower = v.toLowerCase(Locale.ROOT);
-        if (zeroAllowed && ZERO.matcher(lower).matches()) {
-            return Duration.ZERO;
-        }
-        Duration d = null;
-        Matcher m = DURATION.matcher(lower);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            switch (m.group(2)) {
-                case "ms": d = Duration.ofMillis(n); break;
-                case "s": d = Duration.ofSeconds(n); break;
-                case "m": d = Duration.ofMinutes(n); break;
-                default: d = Duration.ofHours(n); break;
-            }
-        } else if (lower.startsWith("pt")) {
-            try {
-                d = Duration.parse(v.toUpperCase(Locale.ROOT));
-            } catch (DateTimeParseException e) {
-                d = null;
-            }
-        }
-        if (d == null || d.isNegative() || (d.isZero() && !zeroAllowed)) {
-            throw bad(property, v, zeroAllowed ? "0 or " + DURATION_FORM : DURATION_FORM);
-        }
-        return d;
+        return values.duration(property, zeroAllowed);
     }
 
     private IllegalArgumentException bad(String property, String value, String expected) {
-        return new IllegalArgumentException("Setting " + label(property) + " has an invalid value '" + value
-            + "': expected " + expected + " (read from the " + sourceName + ")");
+        return values.invalid(property, value, expected);
     }
 }
