@@ -110,7 +110,7 @@ final class CallExecutor {
         }
 
         private Map<String, String> skipped() {
-            if (skipped.isEmpty() && !(skipped instanceof LinkedHashMap)) {
+            if (!(skipped instanceof LinkedHashMap)) {
                 skipped = new LinkedHashMap<>();
             }
             return skipped;

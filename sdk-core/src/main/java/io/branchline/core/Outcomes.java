@@ -4,7 +4,6 @@ import io.branchline.core.models.AttemptOutcome;
 
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
-import java.io.IOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -53,12 +52,7 @@ final class Outcomes {
                 return AttemptOutcome.TIMEOUT;
             }
         }
-        if (error instanceof ResponseTooLargeException) {
-            return AttemptOutcome.IO_ERROR;
-        }
-        if (error instanceof IOException || error.getCause() instanceof IOException) {
-            return AttemptOutcome.IO_ERROR;
-        }
+        // anything else (connection reset after sending, body too large, a broken response) may have reached the server
         return AttemptOutcome.IO_ERROR;
     }
 
