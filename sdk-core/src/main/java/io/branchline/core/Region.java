@@ -268,8 +268,10 @@ public final class Region {
     private static final class FileKey implements Supplier<String> {
         private final String region;
         private final Path file;
+        private static final long RECHECK_NANOS = 1_000_000_000L;
         private volatile long modified = Long.MIN_VALUE;
         private volatile String key;
+        private volatile long checkedAtNanos;
 
         FileKey(String region, Path file) {
             this.region = region;
@@ -278,6 +280,13 @@ public final class Region {
 
         @Override
         public String get() {
+            // Called for every attempt: look at the file at most once a second, not on every call.
+            long now = System.nanoTime();
+            String cached = key;
+            if (cached != null && now - checkedAtNanos < RECHECK_NANOS) {
+                return cached;
+            }
+            checkedAtNanos = now;
             try {
                 long m = Files.getLastModifiedTime(file).toMillis();
                 if (m != modified || key == null) {
