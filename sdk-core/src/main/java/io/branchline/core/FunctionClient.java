@@ -3,9 +3,12 @@ package io.branchline.core;
 import com.azure.core.annotation.ServiceClient;
 import com.azure.core.util.Context;
 import io.branchline.core.models.RegionStatus;
+import reactor.core.Exceptions;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Calls HTTP-triggered functions deployed in several regions with plain blocking calls. Immutable and
@@ -60,6 +63,33 @@ public final class FunctionClient implements AutoCloseable {
     /** @return what the router knows about each region now */
     public List<RegionStatus> regionStatus() {
         return async.regionStatus();
+    }
+
+    /**
+     * Waits until the router has ranked the regions, so that calls go to the nearest region from the first one:
+     * about a second after the client is built with {@code branchline-routing}'s router, at once with a router that
+     * measures nothing. Short-lived programs (a batch job, a command run from cron) call this before their first
+     * call; calls made earlier still work, on the ranking known so far.
+     *
+     * @param timeout the longest wait
+     * @return whether the client is ready; {@code false} when the timeout passed first
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     */
+    public boolean awaitReady(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
+        }
+        try {
+            async.ready().timeout(timeout).block();
+            return true;
+        } catch (RuntimeException e) {
+            if (Exceptions.unwrap(e) instanceof TimeoutException) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     /** Stops the router's probes and timers and releases pooled connections. Idempotent. */

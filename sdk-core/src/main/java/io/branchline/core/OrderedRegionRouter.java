@@ -24,26 +24,7 @@ final class OrderedRegionRouter implements RegionRouter {
 
     @Override
     public RoutePlan plan(FunctionRequest request) {
-        if (request.preferredRegions().isEmpty() && request.excludedRegions().isEmpty()) {
-            return plan;
-        }
-        List<Region> out = new ArrayList<>(ordered.size());
-        RoutePlan.Builder b = RoutePlan.builder();
-        for (String name : request.preferredRegions()) {
-            for (Region r : ordered) {
-                if (r.name().equals(name) && !request.excludedRegions().contains(name) && !out.contains(r)) {
-                    out.add(r);
-                }
-            }
-        }
-        for (Region r : ordered) {
-            if (request.excludedRegions().contains(r.name())) {
-                b.unavailable(r.name(), "excluded by the request");
-            } else if (!out.contains(r)) {
-                out.add(r);
-            }
-        }
-        return b.regions(out).build();
+        return plan.forRequest(request);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.branchline.core;
 
 import io.branchline.core.models.Attempt;
 import io.branchline.core.models.RegionStatus;
+import reactor.core.publisher.Mono;
 
 import java.util.List;
 
@@ -33,6 +34,17 @@ public interface RegionRouter extends AutoCloseable {
      * @param context the regions, clock, scheduler, listener and probe
      */
     default void start(RouterContext context) {
+    }
+
+    /**
+     * Completes when the router's first ranking of the regions exists, so that calls made from then on go where the
+     * router means them to. Routers that measure nothing before the first call are ready at once (the default).
+     * Never fails; a router that closes before it is ready completes then.
+     *
+     * @return a {@code Mono} that completes empty when the router is ready
+     */
+    default Mono<Void> ready() {
+        return Mono.empty();
     }
 
     /**

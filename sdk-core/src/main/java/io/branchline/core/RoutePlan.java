@@ -2,11 +2,13 @@ package io.branchline.core;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The regions a call may use, best first, as a {@link RegionRouter} decided at the start of the call. Immutable
@@ -19,6 +21,7 @@ import java.util.Objects;
  */
 public final class RoutePlan {
     private static final RoutePlan EMPTY = new RoutePlan(List.of(), null, false, Map.of(), null);
+    private static final String EXCLUDED = "excluded by the request";
 
     private final List<Region> regions;
     private final Duration hedgeDelay;
@@ -82,6 +85,51 @@ public final class RoutePlan {
     /** @return when the earliest throttled region may be called again, or {@code null} when none is throttled */
     public Instant retryAt() {
         return retryAt;
+    }
+
+    /**
+     * This plan for a request that names preferred or excluded regions: the preferred regions first, in the
+     * request's order, then the others in this plan's order; excluded regions are left out with the reason
+     * "excluded by the request". Everything else (hedge delay, panic, retry instant) is kept. Every router applies
+     * a request's preferences through this method.
+     *
+     * @param request the request
+     * @return this plan when the request names no region, else a new plan
+     */
+    public RoutePlan forRequest(FunctionRequest request) {
+        List<String> preferred = request.preferredRegions();
+        Set<String> excluded = request.excludedRegions();
+        if (preferred.isEmpty() && excluded.isEmpty()) {
+            return this;
+        }
+        List<Region> out = new ArrayList<>(regions.size());
+        for (String name : preferred) {
+            for (Region r : regions) {
+                if (r.name().equals(name) && !excluded.contains(name) && !out.contains(r)) {
+                    out.add(r);
+                }
+            }
+        }
+        Map<String, String> left = new LinkedHashMap<>();
+        unavailable.forEach((name, reason) -> left.put(name, excluded.contains(name) ? EXCLUDED : reason));
+        for (Region r : regions) {
+            if (excluded.contains(r.name())) {
+                left.put(r.name(), EXCLUDED);
+            } else if (!out.contains(r)) {
+                out.add(r);
+            }
+        }
+        return new RoutePlan(List.copyOf(out), hedgeDelay, panic, Collections.unmodifiableMap(left), retryAt);
+    }
+
+    /**
+     * This plan with another hedge delay.
+     *
+     * @param delay the delay, or {@code null} for no hedging
+     * @return a new plan
+     */
+    public RoutePlan withHedgeDelay(Duration delay) {
+        return new RoutePlan(regions, delay, panic, unavailable, retryAt);
     }
 
     @Override

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * Reads the {@code branchline.routing.*} properties, or the same settings as {@code BRANCHLINE_ROUTING_*} environment
  * variables (the property name upper-cased, dots and dashes turned into underscores), into a
- * {@link NearestRegionRouter.Builder}. Every malformed setting fails with a message naming it, its value and the
+ * {@link NearestRegionRouterBuilder}. Every malformed setting fails with a message naming it, its value and the
  * expected form. Values are read and parsed by core's {@link SettingValues}, as every module's settings are.
  */
 final class RoutingSettings {
@@ -89,8 +89,8 @@ final class RoutingSettings {
     }
 
     /** Fills a new builder with every setting present; absent settings keep the builder's defaults. */
-    NearestRegionRouter.Builder toBuilder() {
-        NearestRegionRouter.Builder b = NearestRegionRouter.builder();
+    NearestRegionRouterBuilder toBuilder() {
+        NearestRegionRouterBuilder b = NearestRegionRouter.builder();
         String v;
         if ((v = get(PREFIX + "strategy")) != null) {
             b.strategy(strategy(v));

@@ -7,25 +7,30 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The router's precomputed decision: one or a few immutable plans with cumulative weights, valid until a known
  * instant (a throttle or an open circuit ending, a slow-start step). Taking a plan reads fields and, when there are
- * several plans, draws one random number: no lock, no allocation.
+ * several plans, draws one random number: no lock, no allocation. Immutable (its arrays are never written after
+ * construction).
  */
 final class Snapshot {
     static final Snapshot EMPTY = new Snapshot(new RoutePlan[] {RoutePlan.empty()}, new int[] {1}, Long.MIN_VALUE,
-        false, new RegionState[0]);
+        false, new int[0], new long[0]);
 
     final RoutePlan[] plans;
     final int[] cumulative;
     final long validUntilMillis;
     final boolean panic;
-    /** Every region in rank order (best first), for the cheap reorder check. */
-    final RegionState[] rank;
+    /** Every region's index in rank order (best first), for the cheap reorder check. */
+    final int[] rank;
+    /** By region index: the hedge latency the plans were compiled with, to notice when it has moved. */
+    final long[] hedgeBasisNanos;
 
-    Snapshot(RoutePlan[] plans, int[] cumulative, long validUntilMillis, boolean panic, RegionState[] rank) {
+    Snapshot(RoutePlan[] plans, int[] cumulative, long validUntilMillis, boolean panic, int[] rank,
+        long[] hedgeBasisNanos) {
         this.plans = plans;
         this.cumulative = cumulative;
         this.validUntilMillis = validUntilMillis;
         this.panic = panic;
         this.rank = rank;
+        this.hedgeBasisNanos = hedgeBasisNanos;
     }
 
     RoutePlan pick() {
@@ -41,10 +46,5 @@ final class Snapshot {
             }
         }
         return p[p.length - 1];
-    }
-
-    /** The plan every call would get without randomness: the first one. */
-    RoutePlan primary() {
-        return plans[0];
     }
 }

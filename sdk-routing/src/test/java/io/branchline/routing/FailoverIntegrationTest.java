@@ -248,18 +248,18 @@ class FailoverIntegrationTest {
             assertThrows(FunctionCallException.class, f::get);
         }
         f.router.probeNow();
-        assertTrue(f.router.isLinkDown());
+        assertTrue(f.router.link().isDown());
         for (int round = 0; round < 3; round++) {
             f.clock.advance(Duration.ofSeconds(6));
             f.router.probeNow();
             assertThrows(FunctionCallException.class, f::get);
         }
         for (String r : new String[] {"eastus", "northeurope", "westeurope"}) {
-            assertEquals(5_000, f.router.lastOpenMillis(r));
+            assertEquals(5_000, f.router.state().get(r).breaker.lastOpenMillis());
         }
         f.sim.regions().forEach(r -> r.restore());
         f.router.probeNow(); // the clock does not move: nothing is waited out
-        assertFalse(f.router.isLinkDown());
+        assertFalse(f.router.link().isDown());
         assertFalse(f.router.plan(FunctionRequest.get("/api/orders").build()).isPanic());
         assertEquals("westeurope", f.firstInPlan());
         for (int i = 0; i < 10; i++) {

@@ -39,7 +39,7 @@ final class Fixture implements AutoCloseable {
     }
 
     /** Test defaults: manual probes, short timeouts, no hedging unless the test turns it on. */
-    static NearestRegionRouter.Builder routerBuilder() {
+    static NearestRegionRouterBuilder routerBuilder() {
         return NearestRegionRouter.builder().manualProbes()
             .healthProbe(HealthProbeOptions.builder().timeout(Duration.ofSeconds(1)).build());
     }
@@ -48,11 +48,11 @@ final class Fixture implements AutoCloseable {
         return FailoverOptions.builder().hedgeReads(false);
     }
 
-    Fixture start(NearestRegionRouter.Builder routerBuilder, FailoverOptions failover) {
+    Fixture start(NearestRegionRouterBuilder routerBuilder, FailoverOptions failover) {
         return start(routerBuilder, failover, c -> { });
     }
 
-    Fixture start(NearestRegionRouter.Builder routerBuilder, FailoverOptions failover,
+    Fixture start(NearestRegionRouterBuilder routerBuilder, FailoverOptions failover,
         Consumer<FunctionClientBuilder> more) {
         this.router = routerBuilder.build();
         FunctionClientBuilder cb = new FunctionClientBuilder().configuration(Configuration.NONE).allowPlainHttp(true)

@@ -69,16 +69,16 @@ class LifecycleIntegrationTest {
     @Test
     void probesRunInTheBackgroundAndStopOnClose() throws Exception {
         f = new Fixture(Fixture.regions("westeurope", 1, "northeurope", 1));
-        NearestRegionRouter.Builder b = NearestRegionRouter.builder()
+        NearestRegionRouterBuilder b = NearestRegionRouter.builder()
             .healthProbe(HealthProbeOptions.builder().interval(Duration.ofMillis(20)).jitter(0.2).build());
         f.start(b, Fixture.failover().build());
         CountDownLatch running = new CountDownLatch(6);
-        f.router.probeObserver(r -> running.countDown());
+        f.router.prober().resultObserver(r -> running.countDown());
         assertTrue(running.await(20, TimeUnit.SECONDS), "probes run on the scheduler");
         assertTrue(f.region("westeurope").healthRequestCount() >= 1);
 
         f.client.close();
-        assertFalse(f.router.probesScheduled(), "no probe left scheduled");
+        assertFalse(f.router.prober().chainsScheduled(), "no probe left scheduled");
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().matches("branchline-\\d+-scheduler-\\d+")) {
                 t.join(10_000);
@@ -86,7 +86,7 @@ class LifecycleIntegrationTest {
             }
         }
         CountDownLatch after = new CountDownLatch(1);
-        f.router.probeObserver((ProbeResult r) -> after.countDown());
+        f.router.prober().resultObserver((ProbeResult r) -> after.countDown());
         long we = f.region("westeurope").healthRequestCount();
         long ne = f.region("northeurope").healthRequestCount();
         assertFalse(after.await(300, TimeUnit.MILLISECONDS), "no probe after close");

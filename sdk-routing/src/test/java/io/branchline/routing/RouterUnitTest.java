@@ -41,7 +41,7 @@ class RouterUnitTest {
         ctx.close();
     }
 
-    private NearestRegionRouter start(NearestRegionRouter.Builder b) {
+    private NearestRegionRouter start(NearestRegionRouterBuilder b) {
         router = b.manualProbes().build();
         router.start(ctx);
         return router;
@@ -124,15 +124,15 @@ class RouterUnitTest {
         start(NearestRegionRouter.builder().breaker(BreakerOptions.builder().consecutiveFailures(1)
             .openTime(Duration.ofSeconds(5)).maxOpenTime(Duration.ofSeconds(15)).halfOpenTrials(2).build()));
         call(we, AttemptOutcome.SERVER_ERROR, 503);
-        assertEquals(5_000, router.lastOpenMillis("westeurope"));
+        assertEquals(5_000, router.state().get("westeurope").breaker.lastOpenMillis());
         ctx.refused("westeurope");
         ctx.clock.advance(Duration.ofSeconds(6));
         router.probeNow(); // half-open trial fails: open again, longer
         assertEquals(BreakerState.OPEN, status(we).breaker());
-        assertEquals(10_000, router.lastOpenMillis("westeurope"));
+        assertEquals(10_000, router.state().get("westeurope").breaker.lastOpenMillis());
         ctx.clock.advance(Duration.ofSeconds(11));
         router.probeNow();
-        assertEquals(15_000, router.lastOpenMillis("westeurope"), "capped at maxOpenTime");
+        assertEquals(15_000, router.state().get("westeurope").breaker.lastOpenMillis(), "capped at maxOpenTime");
         ctx.ok("westeurope", 5);
         ctx.clock.advance(Duration.ofSeconds(16));
         router.probeNow();
@@ -244,20 +244,20 @@ class RouterUnitTest {
             ctx.refused(r.name());
             call(r, AttemptOutcome.CONNECT_FAILED, 0);
         }
-        assertTrue(router.isLinkDown());
+        assertTrue(router.link().isDown());
         for (int round = 0; round < 4; round++) {
             ctx.clock.advance(Duration.ofSeconds(6));
             router.probeNow();
         }
         for (Region r : List.of(we, ne, us)) {
-            assertEquals(5_000, router.lastOpenMillis(r.name()), "open time stays at the base while the link is down");
+            assertEquals(5_000, router.state().get(r.name()).breaker.lastOpenMillis(), "open time stays at the base while the link is down");
             assertEquals(BreakerState.OPEN, status(r).breaker());
         }
         ctx.ok("westeurope", 5);
         ctx.ok("northeurope", 9);
         ctx.ok("eastus", 30);
         router.probeNow(); // no clock movement: no waiting out open times, no dwell
-        assertFalse(router.isLinkDown());
+        assertFalse(router.link().isDown());
         RoutePlan p = router.plan(GET);
         assertFalse(p.isPanic());
         assertEquals(List.of("westeurope", "northeurope", "eastus"), names(p));

@@ -1,0 +1,125 @@
+package io.branchline.routing;
+
+import com.azure.core.util.logging.ClientLogger;
+import io.branchline.core.models.Attempt;
+import io.branchline.core.models.AttemptOutcome;
+import io.branchline.core.models.RegionHealth;
+
+import java.time.Duration;
+
+/**
+ * The call path's side of the router: admits each attempt (circuit, concurrency limit, panic) and learns from how it
+ * ended (latency, breaker, throttling, health, the branch's link).
+ *
+ * <p>Concurrency: runs on callers' threads without a lock of its own; it touches only atomic or volatile region
+ * state, resilience4j's thread-safe objects and {@code synchronized} region updates that are taken only when a
+ * streak actually changes.
+ */
+final class AttemptFeedback {
+    private static final ClientLogger LOGGER = new ClientLogger(AttemptFeedback.class);
+    /** Longest throttle assumed for a 429 without Retry-After: 30 s (1 s doubling per throttle in a row). */
+    static final long MAX_DEFAULT_THROTTLE_MILLIS = 30_000;
+
+    private final RouterState state;
+    private final BranchLinkMonitor link;
+
+    AttemptFeedback(RouterState state, BranchLinkMonitor link) {
+        this.state = state;
+        this.link = link;
+    }
+
+    boolean admit(RegionState s) {
+        RegionBreaker.Admission a = s.breaker.tryAcquire(state.cfg.panic && state.snapshot.panic);
+        switch (a) {
+            case CIRCUIT_OPEN:
+                state.dirty = true;
+                return false;
+            case LIMIT_REACHED:
+                return false;
+            case ADMITTED_IN_PANIC:
+                s.panicAdmissions.incrementAndGet();
+                break;
+            default:
+                break;
+        }
+        s.inFlight.incrementAndGet();
+        return true;
+    }
+
+    void attemptEnded(RegionState s, Attempt attempt) {
+        s.inFlight.decrementAndGet();
+        s.breaker.releaseSlot();
+        boolean inPanic = s.panicAdmissions.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+        long nanos = attempt.latency().toNanos();
+        AttemptOutcome o = attempt.outcome();
+        try {
+            switch (o) {
+                case SUCCESS:
+                case CLIENT_ERROR:
+                    succeeded(s, nanos, inPanic);
+                    break;
+                case THROTTLED:
+                    s.breaker.releasePermission(inPanic);
+                    throttle(s, attempt.retryAfter());
+                    break;
+                case CANCELLED:
+                    s.breaker.releasePermission(inPanic);
+                    if (!attempt.hedged()) {
+                        s.latency.recordCensored(nanos);
+                        state.checkPlans(s);
+                    }
+                    break;
+                case REJECTED:
+                    s.breaker.releasePermission(inPanic);
+                    break;
+                default:
+                    if (o == AttemptOutcome.SERVER_ERROR && attempt.retryAfter() != null) {
+                        s.breaker.releasePermission(inPanic);
+                        throttle(s, attempt.retryAfter());
+                    } else {
+                        failed(s, o, nanos, inPanic);
+                    }
+                    break;
+            }
+        } catch (RuntimeException e) {
+            LOGGER.atVerbose().addKeyValue("region", s.name()).log("router state update failed", e);
+        }
+        state.maybeRebuild();
+    }
+
+    private void succeeded(RegionState s, long nanos, boolean inPanic) {
+        if (s.throttlesInRow != 0) { // every successful call passes here: no lock unless needed
+            synchronized (s) {
+                s.throttlesInRow = 0;
+            }
+        }
+        s.latency.record(nanos);
+        link.answered();
+        if (s.restoreOnNextSuccess) {
+            state.restoreAfterLink(s, "a call succeeded after the branch's link came back");
+        } else {
+            s.breaker.onSuccess(nanos, inPanic);
+        }
+        if (s.health == RegionHealth.UNKNOWN || !state.cfg.probing() && s.health == RegionHealth.UNHEALTHY) {
+            state.setHealth(s, RegionHealth.HEALTHY, "a call succeeded");
+        }
+        state.checkPlans(s);
+    }
+
+    private void failed(RegionState s, AttemptOutcome o, long nanos, boolean inPanic) {
+        s.restoreOnNextSuccess = false;
+        s.breaker.onFailure(nanos, inPanic);
+        if (o == AttemptOutcome.CONNECT_FAILED) {
+            link.connectFailed(s);
+        }
+    }
+
+    private void throttle(RegionState s, Duration retryAfter) {
+        long now = state.clock.millis();
+        long ms = retryAfter != null ? retryAfter.toMillis()
+            : Math.min(MAX_DEFAULT_THROTTLE_MILLIS, 1000L << Math.min(s.throttlesInRow, 5));
+        if (ms > 0 ? s.throttle(now + ms) : s.throttle(Long.MIN_VALUE)) {
+            state.dirty = true;
+        }
+    }
+}

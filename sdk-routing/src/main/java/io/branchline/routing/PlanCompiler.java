@@ -1,0 +1,248 @@
+package io.branchline.routing;
+
+import io.branchline.core.Region;
+import io.branchline.core.RoutePlan;
+import io.branchline.core.models.BreakerState;
+import io.branchline.core.models.RegionHealth;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where routing is decided: region views + the time + the configuration in, a {@link Snapshot} of plans out.
+ * A pure function: no threads, no clock, no locks, no state of its own; a test can call it with any table of
+ * regions and read the plans.
+ *
+ * <p>Rules, in order: rank by distance with hysteresis (a challenger must beat the leader by both margins); leave
+ * out regions whose circuit waits out its open time, that are unhealthy or throttled (each with its reason); put
+ * circuits due for a trial, and regions recovering within the failback dwell, last; pinned regions first, then the
+ * strategy's order; during slow start split traffic between two plans; when nothing is left, panic (try every
+ * region not throttled) unless panic is off.
+ */
+final class PlanCompiler {
+    /** How often plans are rebuilt anyway, to pick up slow changes: 5 s. */
+    static final long REFRESH_MILLIS = 5_000;
+    /** A recovered region's share of traffic when its slow start begins. */
+    static final double RAMP_START = 0.1;
+
+    private PlanCompiler() {
+    }
+
+    /**
+     * Whether a challenger takes the lead: it must be measured, and faster than a measured leader by both margins.
+     */
+    static boolean beats(double challengerNanos, double leaderNanos, double ratio, long minNanos) {
+        if (Double.isNaN(challengerNanos)) {
+            return false;
+        }
+        if (Double.isNaN(leaderNanos)) {
+            return true;
+        }
+        return challengerNanos < leaderNanos * (1 - ratio) && leaderNanos - challengerNanos > minNanos;
+    }
+
+    /**
+     * The one failback formula, for plans and status alike: a recovered region's share of traffic. Zero during the
+     * dwell, then rising from {@value #RAMP_START} to 1 over the slow start.
+     *
+     * @param recoveredAtMillis when it came back; {@link Long#MIN_VALUE} when it is not recovering (full share)
+     */
+    static double failbackShare(long recoveredAtMillis, long now, long dwellMillis, long slowStartMillis) {
+        if (recoveredAtMillis == Long.MIN_VALUE) {
+            return 1.0;
+        }
+        long dwellEnd = recoveredAtMillis + dwellMillis;
+        if (now < dwellEnd) {
+            return 0.0;
+        }
+        if (slowStartMillis == 0 || now >= dwellEnd + slowStartMillis) {
+            return 1.0;
+        }
+        return RAMP_START + (1 - RAMP_START) * (now - dwellEnd) / (double) slowStartMillis;
+    }
+
+    /**
+     * Compiles the plans.
+     *
+     * @param previousRank the regions in the previous rank order, best first (configuration order sorted by
+     *     priority at start)
+     * @param hysteresis whether the hysteresis margins apply (not while the first ranking is being measured)
+     */
+    static Snapshot compile(RegionView[] previousRank, long now, RouterConfig cfg, Duration hedgeFloor,
+        Duration hedgeCeiling, boolean hysteresis) {
+        RegionView[] rank = previousRank.clone();
+        double ratio = hysteresis ? cfg.hysteresisRatio : 0.0;
+        long min = hysteresis ? cfg.hysteresisMinNanos : 0L;
+        boolean swapped = true;
+        while (swapped) {
+            swapped = false;
+            for (int i = 0; i + 1 < rank.length; i++) {
+                if (beats(rank[i + 1].scoreNanos(), rank[i].scoreNanos(), ratio, min)) {
+                    RegionView t = rank[i];
+                    rank[i] = rank[i + 1];
+                    rank[i + 1] = t;
+                    swapped = true;
+                }
+            }
+        }
+        List<RegionView> available = new ArrayList<>();
+        List<RegionView> lastResorts = new ArrayList<>();
+        List<RegionView> throttled = new ArrayList<>();
+        Map<String, String> out = new LinkedHashMap<>();
+        double[] share = new double[rank.length];
+        long validUntil = now + REFRESH_MILLIS;
+        long retryAt = Long.MAX_VALUE;
+        for (RegionView v : rank) {
+            share[v.index()] = 1.0;
+            boolean open = v.breaker() == BreakerState.OPEN;
+            boolean waitingOutOpenTime = open && now < v.openUntilMillis();
+            if (waitingOutOpenTime) {
+                out.put(v.name(), "circuit open until " + Instant.ofEpochMilli(v.openUntilMillis()));
+                validUntil = Math.min(validUntil, v.openUntilMillis());
+                continue;
+            }
+            if (v.health() == RegionHealth.UNHEALTHY) {
+                out.put(v.name(), "unhealthy: " + v.healthReason());
+                continue;
+            }
+            if (now < v.throttledUntilMillis()) {
+                out.put(v.name(), "throttled until " + Instant.ofEpochMilli(v.throttledUntilMillis())
+                    + " (429 or Retry-After)");
+                retryAt = Math.min(retryAt, v.throttledUntilMillis());
+                validUntil = Math.min(validUntil, v.throttledUntilMillis());
+                throttled.add(v);
+                continue;
+            }
+            if (open || v.breaker() == BreakerState.HALF_OPEN) { // due for a trial
+                (cfg.probing() ? lastResorts : available).add(v);
+                continue;
+            }
+            double s = failbackShare(v.recoveredAtMillis(), now, cfg.dwellMillis, cfg.slowStartMillis);
+            if (s == 0.0) {
+                lastResorts.add(v);
+                validUntil = Math.min(validUntil, v.recoveredAtMillis() + cfg.dwellMillis);
+                continue;
+            }
+            if (s < 1.0) {
+                share[v.index()] = s;
+                validUntil = Math.min(validUntil, now + Math.max(50, cfg.slowStartMillis / 10));
+            }
+            available.add(v);
+        }
+        if (cfg.strategy == RoutingStrategy.PRIORITY) {
+            available.sort(Comparator.comparingInt(v -> v.region().priority()));
+        }
+        List<RegionView> pinned = new ArrayList<>();
+        for (String p : cfg.pins) {
+            for (RegionView v : available) {
+                if (v.name().equals(p)) {
+                    pinned.add(v);
+                    break;
+                }
+            }
+        }
+        available.removeAll(pinned);
+        List<RegionView> ordered = new ArrayList<>(pinned);
+        ordered.addAll(available);
+        ordered.addAll(lastResorts);
+        Instant retry = retryAt == Long.MAX_VALUE ? null : Instant.ofEpochMilli(retryAt);
+        long floor = hedgeFloor.toNanos();
+        long ceiling = hedgeCeiling.toNanos();
+
+        RoutePlan[] plans;
+        int[] cumulative;
+        boolean panic = false;
+        if (ordered.isEmpty()) {
+            List<RegionView> all = new ArrayList<>();
+            for (RegionView v : rank) {
+                if (!throttled.contains(v)) {
+                    all.add(v);
+                }
+            }
+            RoutePlan.Builder b = RoutePlan.builder().retryAt(retry);
+            if (cfg.panic && !all.isEmpty()) {
+                panic = true;
+                for (RegionView v : throttled) {
+                    b.unavailable(v.name(), out.get(v.name()));
+                }
+                b.regions(regionsOf(all)).panic(true).hedgeDelay(hedgeDelay(all.get(0), floor, ceiling));
+            } else {
+                out.forEach(b::unavailable);
+            }
+            plans = new RoutePlan[] {b.build()};
+            cumulative = new int[] {1};
+        } else if (cfg.strategy == RoutingStrategy.WEIGHTED && pinned.isEmpty() && available.size() > 1) {
+            plans = new RoutePlan[available.size()];
+            cumulative = new int[available.size()];
+            int total = 0;
+            for (int i = 0; i < available.size(); i++) {
+                RegionView first = available.get(i);
+                List<RegionView> order = new ArrayList<>(ordered.size());
+                order.add(first);
+                for (RegionView v : ordered) {
+                    if (v != first) {
+                        order.add(v);
+                    }
+                }
+                plans[i] = plan(order, out, retry, floor, ceiling);
+                total += Math.max(1, (int) Math.round(first.region().weight() * share[first.index()] * 100));
+                cumulative[i] = total;
+            }
+        } else {
+            RegionView first = ordered.get(0);
+            double f = share[first.index()];
+            if (f < 1.0 && ordered.size() > 1 && !pinned.contains(first)) {
+                List<RegionView> second = new ArrayList<>(ordered);
+                Collections.swap(second, 0, 1);
+                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling),
+                    plan(second, out, retry, floor, ceiling)};
+                int a = Math.max(1, (int) Math.round(f * 1000));
+                cumulative = new int[] {a, Math.max(a + 1, 1000)};
+            } else {
+                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling)};
+                cumulative = new int[] {1};
+            }
+        }
+        int[] rankIndexes = new int[rank.length];
+        long[] hedgeBasis = new long[rank.length];
+        for (int i = 0; i < rank.length; i++) {
+            rankIndexes[i] = rank[i].index();
+            hedgeBasis[rank[i].index()] = rank[i].hedgeNanos();
+        }
+        return new Snapshot(plans, cumulative, validUntil, panic, rankIndexes, hedgeBasis);
+    }
+
+    /** The hedge delay of a plan whose first region has this hedge latency: within the client's bounds. */
+    static Duration hedgeDelay(long hedgeNanos, long floorNanos, long ceilingNanos) {
+        if (hedgeNanos < 0) {
+            return Duration.ofNanos(ceilingNanos);
+        }
+        return Duration.ofNanos(Math.max(floorNanos, Math.min(ceilingNanos, hedgeNanos)));
+    }
+
+    private static Duration hedgeDelay(RegionView first, long floor, long ceiling) {
+        return hedgeDelay(first.hedgeNanos(), floor, ceiling);
+    }
+
+    private static RoutePlan plan(List<RegionView> order, Map<String, String> out, Instant retry, long floor,
+        long ceiling) {
+        RoutePlan.Builder b = RoutePlan.builder().regions(regionsOf(order)).retryAt(retry)
+            .hedgeDelay(hedgeDelay(order.get(0), floor, ceiling));
+        out.forEach(b::unavailable);
+        return b.build();
+    }
+
+    private static List<Region> regionsOf(List<RegionView> views) {
+        List<Region> out = new ArrayList<>(views.size());
+        for (RegionView v : views) {
+            out.add(v.region());
+        }
+        return out;
+    }
+}
