@@ -17,6 +17,22 @@ import java.util.Objects;
  * call. A call cancelled by its caller ends with {@code callFailed}. Events of one call come in order: {@code callStart}, then for each attempt {@code attemptStart} and
  * {@code attemptEnd} (with {@code failover} or {@code hedge} between attempts), then {@code callEnd} or
  * {@code callFailed}. Region events ({@code breakerStateChanged}, {@code regionHealthChanged}) come from the router.
+ *
+ * <p><strong>Counting failovers per region</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.CallListener -->
+ * <pre>
+ * ConcurrentMap&lt;String, LongAdder&gt; failoversFrom = new ConcurrentHashMap&lt;&gt;&#40;&#41;;
+ * CallListener failovers = new CallListener&#40;&#41; &#123;
+ *     &#64;Override
+ *     public void failover&#40;CallInfo call, Region from, Region to, Attempt cause&#41; &#123;
+ *         &#47;&#47; Called on an I&#47;O thread: count, never block.
+ *         failoversFrom.computeIfAbsent&#40;from.name&#40;&#41;, name -&gt; new LongAdder&#40;&#41;&#41;.increment&#40;&#41;;
+ *     &#125;
+ * &#125;;
+ * FunctionClient client = builder.addListener&#40;failovers&#41;.buildClient&#40;&#41;;
+ * </pre>
+ * <!-- end io.branchline.core.CallListener -->
  */
 public abstract class CallListener {
     /** A listener that does nothing; the client pays nothing for it. */

@@ -15,6 +15,23 @@ import java.util.Objects;
  *
  * <p>Non-2xx answers end the {@code Mono} with a {@link FunctionCallException}; when no region can serve the call,
  * with a {@link NoRegionAvailableException}.
+ *
+ * <p><strong>Calling a function</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.FunctionAsyncClient -->
+ * <pre>
+ * FunctionAsyncClient client = new FunctionClientBuilder&#40;&#41;
+ *     .region&#40;&quot;westeurope&quot;, &quot;https:&#47;&#47;orders-we.azurewebsites.net&quot;&#41;
+ *     .region&#40;&quot;northeurope&quot;, &quot;https:&#47;&#47;orders-ne.azurewebsites.net&quot;&#41;
+ *     .functionKey&#40;System.getenv&#40;&quot;ORDERS_FUNCTION_KEY&quot;&#41;&#41;
+ *     .buildAsyncClient&#40;&#41;;
+ * &#47;&#47; Nothing is sent until the Mono is subscribed; errors arrive as FunctionCallException.
+ * Mono&lt;String&gt; order = client.invoke&#40;FunctionRequest.get&#40;&quot;&#47;api&#47;orders&#47;&#123;id&#125;&quot;&#41;.pathParam&#40;&quot;id&quot;, &quot;42&quot;&#41;.build&#40;&#41;&#41;
+ *     .map&#40;FunctionResponse::bodyAsString&#41;
+ *     .onErrorResume&#40;FunctionCallException.class,
+ *         e -&gt; e.statusCode&#40;&#41; == 404 ? Mono.empty&#40;&#41; : Mono.error&#40;e&#41;&#41;;
+ * </pre>
+ * <!-- end io.branchline.core.FunctionAsyncClient -->
  */
 @ServiceClient(builder = FunctionClientBuilder.class, isAsync = true)
 public final class FunctionAsyncClient implements AutoCloseable {

@@ -13,6 +13,29 @@ import java.util.List;
  *
  * <p>When a region answered, {@link #statusCode()} is its status and {@link #getResponse()} its response (its body
  * already read, available through {@link #responseBody()}).
+ *
+ * <p><strong>Handling failures</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.FunctionCallException -->
+ * <pre>
+ * try &#123;
+ *     return client.invoke&#40;FunctionRequest.get&#40;&quot;&#47;api&#47;orders&#47;&#123;id&#125;&quot;&#41;.pathParam&#40;&quot;id&quot;, &quot;42&quot;&#41;.build&#40;&#41;&#41;
+ *         .bodyAsString&#40;&#41;;
+ * &#125; catch &#40;NoRegionAvailableException e&#41; &#123;
+ *     &#47;&#47; Nothing could be tried: every region is out, and why.
+ *     System.err.println&#40;&quot;no region available: &quot; + e.unavailableRegions&#40;&#41;&#41;;
+ *     throw e;
+ * &#125; catch &#40;FunctionCallException e&#41; &#123;
+ *     if &#40;e.statusCode&#40;&#41; == 404&#41; &#123;
+ *         return null;   &#47;&#47; the function's own answer
+ *     &#125;
+ *     for &#40;Attempt attempt : e.attempts&#40;&#41;&#41; &#123;   &#47;&#47; which regions were tried and why each failed
+ *         System.err.println&#40;attempt.describe&#40;&#41;&#41;;
+ *     &#125;
+ *     throw e;
+ * &#125;
+ * </pre>
+ * <!-- end io.branchline.core.FunctionCallException -->
  */
 public class FunctionCallException extends HttpResponseException {
     private static final long serialVersionUID = 1L;

@@ -16,6 +16,52 @@ import java.util.List;
  * the router that finds the nearest healthy region.
  *
  * <p>A router instance serves one client.
+ *
+ * <p><strong>A router of your own</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.RegionRouter -->
+ * <pre>
+ * &#47;** Tries the regions in configuration order, leaving out those an operator put into maintenance. *&#47;
+ * static final class MaintenanceAwareRouter implements RegionRouter &#123;
+ *     private final Set&lt;String&gt; inMaintenance = ConcurrentHashMap.newKeySet&#40;&#41;;
+ *     private volatile List&lt;Region&gt; regions = List.of&#40;&#41;;
+ *
+ *     &#64;Override
+ *     public void start&#40;RouterContext context&#41; &#123;
+ *         regions = context.regions&#40;&#41;;
+ *     &#125;
+ *
+ *     &#64;Override
+ *     public RoutePlan plan&#40;FunctionRequest request&#41; &#123;   &#47;&#47; on the caller's thread: no I&#47;O, no locks
+ *         RoutePlan.Builder plan = RoutePlan.builder&#40;&#41;;
+ *         List&lt;Region&gt; usable = new ArrayList&lt;&gt;&#40;&#41;;
+ *         for &#40;Region region : regions&#41; &#123;
+ *             if &#40;inMaintenance.contains&#40;region.name&#40;&#41;&#41;&#41; &#123;
+ *                 plan.unavailable&#40;region.name&#40;&#41;, &quot;in maintenance&quot;&#41;;
+ *             &#125; else if &#40;request.excludedRegions&#40;&#41;.contains&#40;region.name&#40;&#41;&#41;&#41; &#123;
+ *                 plan.unavailable&#40;region.name&#40;&#41;, &quot;excluded by the request&quot;&#41;;
+ *             &#125; else &#123;
+ *                 usable.add&#40;region&#41;;
+ *             &#125;
+ *         &#125;
+ *         return plan.regions&#40;usable&#41;.build&#40;&#41;;
+ *     &#125;
+ *
+ *     &#64;Override
+ *     public void onAttemptEnd&#40;Region region, Attempt attempt&#41; &#123;
+ *         &#47;&#47; A learning router records attempt.outcome&#40;&#41; and attempt.latency&#40;&#41; here.
+ *     &#125;
+ *
+ *     void maintenance&#40;String region, boolean on&#41; &#123;
+ *         if &#40;on&#41; &#123;
+ *             inMaintenance.add&#40;region&#41;;
+ *         &#125; else &#123;
+ *             inMaintenance.remove&#40;region&#41;;
+ *         &#125;
+ *     &#125;
+ * &#125;
+ * </pre>
+ * <!-- end io.branchline.core.RegionRouter -->
  */
 public interface RegionRouter extends AutoCloseable {
 

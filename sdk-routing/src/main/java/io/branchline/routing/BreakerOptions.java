@@ -11,6 +11,20 @@ import java.util.Objects;
  * that follows a failed recovery, up to {@link #maxOpenTime()}, then lets {@link #halfOpenTrials()} trial calls or
  * probes decide. Only connect failures, timeouts, 5xx and I/O errors count: 4xx never do, and 429 throttles the
  * region instead. Immutable; start from {@link #DEFAULT} or {@link #builder()}.
+ *
+ * <p><strong>Example</strong></p>
+ *
+ * <!-- src_embed io.branchline.routing.BreakerOptions -->
+ * <pre>
+ * BreakerOptions breaker = BreakerOptions.builder&#40;&#41;
+ *     .consecutiveFailures&#40;3&#41;               &#47;&#47; or ...
+ *     .failureRate&#40;50&#41;.window&#40;10&#41;           &#47;&#47; ... half of the last 10 calls
+ *     .openTime&#40;Duration.ofSeconds&#40;5&#41;&#41;      &#47;&#47; doubled on repeated trips ...
+ *     .maxOpenTime&#40;Duration.ofMinutes&#40;2&#41;&#41;   &#47;&#47; ... up to 2 minutes
+ *     .build&#40;&#41;;
+ * NearestRegionRouter withBreaker = NearestRegionRouter.builder&#40;&#41;.breaker&#40;breaker&#41;.build&#40;&#41;;
+ * </pre>
+ * <!-- end io.branchline.routing.BreakerOptions -->
  */
 public final class BreakerOptions {
     /** Default failures in a row that open the circuit: {@value}. */

@@ -12,6 +12,21 @@ import java.util.TreeMap;
  * transport (proxy, TLS trust, function key or token), on the client's scheduler, never on a caller's thread; a
  * probe never overlaps the previous one of the same region. Immutable; start from {@link #DEFAULT},
  * {@link #hostPing()}, {@link #disabled()} or {@link #builder()}.
+ *
+ * <p><strong>Example</strong></p>
+ *
+ * <!-- src_embed io.branchline.routing.HealthProbeOptions -->
+ * <pre>
+ * HealthProbeOptions probes = HealthProbeOptions.builder&#40;&#41;
+ *     .path&#40;&quot;&#47;api&#47;health&quot;&#41;
+ *     .interval&#40;Duration.ofSeconds&#40;5&#41;&#41;
+ *     .timeout&#40;Duration.ofSeconds&#40;2&#41;&#41;
+ *     .unhealthyThreshold&#40;2&#41;        &#47;&#47; two failed probes in a row: unhealthy
+ *     .expectedStatus&#40;200, 299&#41;
+ *     .build&#40;&#41;;
+ * NearestRegionRouter router = NearestRegionRouter.builder&#40;&#41;.healthProbe&#40;probes&#41;.build&#40;&#41;;
+ * </pre>
+ * <!-- end io.branchline.routing.HealthProbeOptions -->
  */
 public final class HealthProbeOptions {
     /** Default probe path: {@value}, an anonymous health function. */

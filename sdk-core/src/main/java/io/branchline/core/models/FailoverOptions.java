@@ -11,6 +11,19 @@ import java.util.Objects;
  * {@link #retryBudgetRatio()} of a token, each retry or hedge takes a whole one, and {@link #retryBudgetFloor()}
  * tokens a second are always available. Retries therefore stay a bounded fraction of calls, and an outage of
  * every region never multiplies the load on them.
+ *
+ * <p><strong>Example</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.models.FailoverOptions -->
+ * <pre>
+ * builder.failover&#40;FailoverOptions.builder&#40;&#41;
+ *     .maxAttempts&#40;2&#41;              &#47;&#47; one region more at most
+ *     .retryBudgetRatio&#40;0.1&#41;       &#47;&#47; retries and hedges: 10 % of calls ...
+ *     .retryBudgetFloor&#40;5&#41;         &#47;&#47; ... plus 5 a second
+ *     .hedgeReads&#40;false&#41;
+ *     .build&#40;&#41;&#41;;
+ * </pre>
+ * <!-- end io.branchline.core.models.FailoverOptions -->
  */
 public final class FailoverOptions {
     /** Default most attempts of one call, hedges included: {@value}. */

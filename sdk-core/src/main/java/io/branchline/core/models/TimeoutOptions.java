@@ -5,6 +5,18 @@ import java.util.Objects;
 
 /**
  * Timeouts of the client's transport and calls. Immutable; start from {@link #DEFAULT} or {@link #builder()}.
+ *
+ * <p><strong>Example</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.models.TimeoutOptions -->
+ * <pre>
+ * builder.timeouts&#40;TimeoutOptions.builder&#40;&#41;
+ *     .connect&#40;Duration.ofSeconds&#40;2&#41;&#41;
+ *     .response&#40;Duration.ofSeconds&#40;5&#41;&#41;    &#47;&#47; per attempt, until the headers arrive
+ *     .call&#40;Duration.ofSeconds&#40;15&#41;&#41;       &#47;&#47; the whole call, every attempt and wait included
+ *     .build&#40;&#41;&#41;;
+ * </pre>
+ * <!-- end io.branchline.core.models.TimeoutOptions -->
  */
 public final class TimeoutOptions {
     /** Default time to establish a TCP (and TLS) connection: 3 seconds. */

@@ -6,6 +6,17 @@ import java.util.Objects;
 /**
  * Trust and client certificates for HTTPS through TLS inspection proxies and private CAs. Immutable; start from
  * {@link #builder()}. The passwords are held only to open the stores and never printed.
+ *
+ * <p><strong>Behind a TLS inspection proxy</strong></p>
+ *
+ * <!-- src_embed io.branchline.core.models.TlsOptions -->
+ * <pre>
+ * builder.tls&#40;TlsOptions.builder&#40;&#41;
+ *     .trustPem&#40;Path.of&#40;&quot;&#47;etc&#47;ssl&#47;corp-inspection-root.pem&quot;&#41;&#41;   &#47;&#47; the TLS inspection proxy's CA
+ *     .includeSystemTrust&#40;true&#41;
+ *     .build&#40;&#41;&#41;;
+ * </pre>
+ * <!-- end io.branchline.core.models.TlsOptions -->
  */
 public final class TlsOptions {
     private final Path trustPem;
