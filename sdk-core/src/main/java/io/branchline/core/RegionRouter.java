@@ -38,13 +38,11 @@ import java.util.List;
  *         for &#40;Region region : regions&#41; &#123;
  *             if &#40;inMaintenance.contains&#40;region.name&#40;&#41;&#41;&#41; &#123;
  *                 plan.unavailable&#40;region.name&#40;&#41;, &quot;in maintenance&quot;&#41;;
- *             &#125; else if &#40;request.excludedRegions&#40;&#41;.contains&#40;region.name&#40;&#41;&#41;&#41; &#123;
- *                 plan.unavailable&#40;region.name&#40;&#41;, &quot;excluded by the request&quot;&#41;;
  *             &#125; else &#123;
  *                 usable.add&#40;region&#41;;
  *             &#125;
  *         &#125;
- *         return plan.regions&#40;usable&#41;.build&#40;&#41;;
+ *         return plan.regions&#40;usable&#41;.build&#40;&#41;.forRequest&#40;request&#41;;   &#47;&#47; the request's preferred&#47;excluded regions
  *     &#125;
  *
  *     &#64;Override

@@ -88,13 +88,11 @@ final class ApiExamples {
             for (Region region : regions) {
                 if (inMaintenance.contains(region.name())) {
                     plan.unavailable(region.name(), "in maintenance");
-                } else if (request.excludedRegions().contains(region.name())) {
-                    plan.unavailable(region.name(), "excluded by the request");
                 } else {
                     usable.add(region);
                 }
             }
-            return plan.regions(usable).build();
+            return plan.regions(usable).build().forRequest(request);   // the request's preferred/excluded regions
         }
 
         @Override
