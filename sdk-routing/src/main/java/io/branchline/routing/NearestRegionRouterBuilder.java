@@ -249,9 +249,12 @@ public final class NearestRegionRouterBuilder {
      * @return a new router, for one client
      */
     public NearestRegionRouter build() {
-        return new NearestRegionRouter(new RouterConfig(strategy, probes, breaker, hysteresisRatio, hysteresisMin,
-            failbackDwell, slowStart, hedgePercentile, pins, limits, panic, lastKnownGood, lastKnownGoodMaxAge,
-            linkDownWindow, scheduleProbes));
+        return new NearestRegionRouter(config());
+    }
+
+    RouterConfig config() {
+        return new RouterConfig(strategy, probes, breaker, hysteresisRatio, hysteresisMin, failbackDwell, slowStart,
+            hedgePercentile, pins, limits, panic, lastKnownGood, lastKnownGoodMaxAge, linkDownWindow, scheduleProbes);
     }
 
     private static Duration notNegative(Duration d, String name) {

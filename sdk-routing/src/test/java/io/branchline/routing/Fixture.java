@@ -17,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** A region simulator, a client on it with a router under test, and a controllable clock. */
+/**
+ * A region simulator, a client on it with a router under test, and a controllable clock. Probes are real HTTP, but
+ * the router sees each region's configured latency as its probe round trip ({@link NominalLatencyRouter}).
+ */
 final class Fixture implements AutoCloseable {
     final RegionSimulator sim;
     final ManualClock clock = new ManualClock();
@@ -56,7 +59,8 @@ final class Fixture implements AutoCloseable {
         Consumer<FunctionClientBuilder> more) {
         this.router = routerBuilder.build();
         FunctionClientBuilder cb = new FunctionClientBuilder().configuration(Configuration.NONE).allowPlainHttp(true)
-            .clock(clock).router(router).failover(failover)
+            .clock(clock).router(new NominalLatencyRouter(router, name -> sim.region(name).latency()))
+            .failover(failover)
             .timeouts(TimeoutOptions.builder().connect(Duration.ofSeconds(1)).response(Duration.ofSeconds(2))
                 .call(Duration.ofSeconds(10)).build());
         for (SimulatedRegion r : sim.regions()) {

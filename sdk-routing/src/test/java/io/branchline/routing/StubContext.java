@@ -43,6 +43,12 @@ final class StubContext implements RouterContext, AutoCloseable {
         }
     };
     FailoverOptions failover = FailoverOptions.DEFAULT;
+    /** Per region, answers given before {@link #probeAnswers}' steady one, first to last. */
+    final Map<String, java.util.Queue<ProbeResult>> scripted = new ConcurrentHashMap<>();
+    /** Regions whose probes never answer. */
+    final java.util.Set<String> silent = ConcurrentHashMap.newKeySet();
+    /** Every probe sent: "METHOD path timeout headers". */
+    final List<String> probesSent = new CopyOnWriteArrayList<>();
 
     StubContext(Region... regions) {
         this.regions = List.of(regions);
@@ -53,6 +59,14 @@ final class StubContext implements RouterContext, AutoCloseable {
 
     void ok(String region, long millis) {
         probeAnswers.put(region, new ProbeResult(region, 200, Duration.ofMillis(millis), AttemptOutcome.SUCCESS, null));
+    }
+
+    /** The next probes of the region answer 200 after these round trips, then the steady answer again. */
+    void script(String region, long... millis) {
+        java.util.Queue<ProbeResult> q = scripted.computeIfAbsent(region, r -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+        for (long ms : millis) {
+            q.add(new ProbeResult(region, 200, Duration.ofMillis(ms), AttemptOutcome.SUCCESS, null));
+        }
     }
 
     void refused(String region) {
@@ -88,7 +102,15 @@ final class StubContext implements RouterContext, AutoCloseable {
     @Override
     public Mono<ProbeResult> probe(Region region, String method, String path, Map<String, String> headers,
         Duration timeout) {
-        return Mono.fromSupplier(() -> probeAnswers.get(region.name()));
+        probesSent.add(method + " " + path + " " + timeout + " " + headers);
+        if (silent.contains(region.name())) {
+            return Mono.never();
+        }
+        return Mono.fromSupplier(() -> {
+            java.util.Queue<ProbeResult> q = scripted.get(region.name());
+            ProbeResult next = q == null ? null : q.poll();
+            return next != null ? next : probeAnswers.get(region.name());
+        });
     }
 
     @Override
