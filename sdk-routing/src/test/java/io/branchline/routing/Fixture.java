@@ -27,7 +27,26 @@ final class Fixture implements AutoCloseable {
     NearestRegionRouter router;
     FunctionClient client;
 
+    /**
+     * The first client of a JVM pays for loading and initialising the transport (seconds on a busy machine); paid
+     * here once, outside any test's probe timeout.
+     */
+    private static synchronized void warmTransportOnce() {
+        if (warm) {
+            return;
+        }
+        try (RegionSimulator s = RegionSimulator.builder().region("warm-up", Duration.ZERO).build();
+             FunctionClient c = new FunctionClientBuilder().configuration(Configuration.NONE).allowPlainHttp(true)
+                 .region(Region.of("warm-up", s.regions().get(0).baseUrl())).buildClient()) {
+            c.invoke(FunctionRequest.get("/api/warm-up").build());
+        }
+        warm = true;
+    }
+
+    private static boolean warm;
+
     Fixture(Map<String, Integer> latencies) {
+        warmTransportOnce();
         RegionSimulator.Builder b = RegionSimulator.builder();
         latencies.forEach((name, ms) -> b.region(name, Duration.ofMillis(ms)));
         this.sim = b.build();

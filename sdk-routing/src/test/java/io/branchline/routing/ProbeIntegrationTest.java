@@ -34,7 +34,8 @@ class ProbeIntegrationTest {
     @Test
     void probesArriveWithTheConfiguredMethodPathAndHeaders() {
         f = new Fixture(Fixture.regions("westeurope", 5)).start(Fixture.routerBuilder().healthProbe(
-            HealthProbeOptions.builder().method("HEAD").path("/api/ready").header("x-branch", "branch-17").build()),
+            HealthProbeOptions.builder().method("HEAD").path("/api/ready").header("x-branch", "branch-17")
+                .timeout(Duration.ofSeconds(10)).build()),
             Fixture.failover().build());
         f.region("westeurope").respond("/api/ready", 200, "text/plain", new byte[0]);
         f.router.probeNow();
@@ -49,7 +50,7 @@ class ProbeIntegrationTest {
     void expectedStatusRangeOverRealHttp() {
         f = new Fixture(Fixture.regions("westeurope", 5, "northeurope", 5)).start(Fixture.routerBuilder()
             .healthProbe(HealthProbeOptions.builder().path("/api/ready").expectedStatus(200, 204).unhealthyThreshold(1)
-                .build()), Fixture.failover().build());
+                .timeout(Duration.ofSeconds(10)).build()), Fixture.failover().build());
         byte[] empty = "".getBytes(StandardCharsets.UTF_8);
         f.region("westeurope").respond("/api/ready", 204, "text/plain", empty);
         f.region("northeurope").respond("/api/ready", 226, "text/plain", empty);
