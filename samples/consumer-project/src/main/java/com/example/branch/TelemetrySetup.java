@@ -1,5 +1,6 @@
 package com.example.branch;
 
+// BEGIN: readme.telemetry
 import io.branchline.core.FunctionClient;
 import io.branchline.core.FunctionClientBuilder;
 import io.branchline.core.FunctionRequest;
@@ -12,13 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 
 import java.nio.file.Path;
 
-/** The README's telemetry example. */
 final class TelemetrySetup {
-    private TelemetrySetup() {
-    }
-
     static void run(Region we, Region ne, MeterRegistry registry) {
-        // BEGIN: readme.telemetry
         BranchlineMetrics metrics = BranchlineMetrics.create();   // Micrometer meters, region gauges from events
         metrics.bindTo(registry);
         try (AzureMonitorExporter exporter = AzureMonitorExporter.builder()
@@ -33,6 +29,6 @@ final class TelemetrySetup {
                 .buildClient()) {
             client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "42").build());
         }   // the client closes first, then the exporter sends what is queued (or spools it)
-        // END: readme.telemetry
     }
 }
+// END: readme.telemetry
