@@ -28,9 +28,14 @@ class BranchDemoIT {
 
         assertTrue(r.calls() > 200, "a realistic workload ran: " + r.calls() + " calls\n" + text);
         assertEquals(0, r.failedIdempotent(), "no idempotent call failed\n" + text);
-        long nearest = r.served().get("westeurope");
-        for (Map.Entry<String, Long> e : r.served().entrySet()) {
-            assertTrue(nearest >= e.getValue(), "the nearest region served most calls: " + r.served() + "\n" + text);
+        if (r.nearestJudged()) {
+            long nearest = r.served().get("westeurope");
+            for (Map.Entry<String, Long> e : r.served().entrySet()) {
+                assertTrue(nearest >= e.getValue(), "the nearest region served most calls: " + r.served() + "\n" + text);
+            }
+        } else {
+            // a machine so busy that it adds more than the regions' differences: the demo says so instead of failing
+            assertTrue(text.contains("not judged: this machine added"), text);
         }
         assertEquals(r.calls(), r.dependencyItemsAccepted(), "one dependency item per call reached Azure Monitor\n" + text);
         assertTrue(r.passed(), text);
@@ -39,6 +44,10 @@ class BranchDemoIT {
         }
         String html = Files.readString(report);
         assertTrue(html.contains("class=\"fault\"") && html.contains("class=\"serving\""), "report has the chart");
+        assertTrue(html.contains("<table class=\"regions\">") && html.contains("<table class=\"events\">")
+            && html.contains("data-series=\"accepted\"") && html.contains("Run started"),
+            "report has the region table, the timeline, telemetry over time and the run's time");
+        assertTrue(html.contains("westeurope down ends"), "the timeline holds the injected faults");
         Path chromium = Chromium.find();
         if (chromium != null) {
             assertTrue(Chromium.dumpDom(chromium, report).contains("data-rendered=\"ok\""), "report renders");
