@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The demo in its short mode: the whole job on simulated regions and the local Azure Monitor endpoint. */
@@ -28,13 +29,11 @@ class BranchDemoIT {
 
         assertTrue(r.calls() > 200, "a realistic workload ran: " + r.calls() + " calls\n" + text);
         assertEquals(0, r.failedIdempotent(), "no idempotent call failed\n" + text);
-        if (r.nearestJudged()) {
-            long nearest = r.served().get("westeurope");
-            for (Map.Entry<String, Long> e : r.served().entrySet()) {
-                assertTrue(nearest >= e.getValue(), "the nearest region served most calls: " + r.served() + "\n" + text);
-            }
-        } else {
-            // a machine so busy that it adds more than the regions' differences: the demo says so instead of failing
+        long nearest = r.served().get("westeurope");
+        boolean nearestMost = r.served().values().stream().allMatch(n -> nearest >= n);
+        if (!nearestMost) {
+            // only a machine so busy that it adds more than the regions' differences excuses it, and the demo says so
+            assertFalse(r.nearestJudged(), "the nearest region served most calls: " + r.served() + "\n" + text);
             assertTrue(text.contains("not judged: this machine added"), text);
         }
         assertEquals(r.calls(), r.dependencyItemsAccepted(), "one dependency item per call reached Azure Monitor\n" + text);
