@@ -27,7 +27,7 @@ class BranchDemoIT {
         String text = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(text);
 
-        assertTrue(r.calls() > 200, "a realistic workload ran: " + r.calls() + " calls\n" + text);
+        assertTrue(r.calls() > 50, "a workload ran through every phase: " + r.calls() + " calls\n" + text);
         assertEquals(0, r.failedIdempotent(), "no idempotent call failed\n" + text);
         long nearest = r.served().get("westeurope");
         boolean nearestMost = r.served().values().stream().allMatch(n -> nearest >= n);
