@@ -5,6 +5,10 @@ import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.HttpStatus;
 import org.junit.jupiter.api.Test;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,13 +49,22 @@ class FunctionsTest {
     }
 
     @Test
-    void healthFollowsDependencies() {
-        HttpResponseMessage up = new HealthFunction("northeurope", () -> true)
-            .health(new FakeRequest(HttpMethod.GET, null), FakeRequest.context());
-        HttpResponseMessage down = new HealthFunction("northeurope", () -> false)
-            .health(new FakeRequest(HttpMethod.GET, null), FakeRequest.context());
+    void healthAnswersFromTheRegisteredChecks() {
+        Readiness readiness = new Readiness(Duration.ZERO, Clock.systemUTC());
+        AtomicBoolean storeUp = new AtomicBoolean(true);
+        readiness.register("orders-store", () -> {
+            if (!storeUp.get()) {
+                throw new IllegalStateException("unreachable (ConnectException)");
+            }
+        });
+        HealthFunction health = new HealthFunction("northeurope", readiness);
+        HttpResponseMessage up = health.health(new FakeRequest(HttpMethod.GET, null), FakeRequest.context());
         assertEquals(HttpStatus.OK, up.getStatus());
-        assertTrue(up.getBody().toString().contains("Healthy"));
+        assertEquals("{\"status\":\"Healthy\",\"region\":\"northeurope\",\"checks\":{\"orders-store\":\"ok\"}}",
+            up.getBody());
+        storeUp.set(false);
+        HttpResponseMessage down = health.health(new FakeRequest(HttpMethod.GET, null), FakeRequest.context());
         assertEquals(HttpStatus.SERVICE_UNAVAILABLE, down.getStatus());
+        assertTrue(down.getBody().toString().contains("\"orders-store\":\"unreachable (ConnectException)\""));
     }
 }
