@@ -318,13 +318,14 @@ public final class BranchDemo {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
-            boolean flushed = left > 0 && exporter.flush(Duration.ofNanos(left));
-            ExporterStats s = exporter.stats();
-            if (flushed && s.queued() == 0 && s.spoolFiles() == 0) {
-                return true;
-            }
-            if (System.nanoTime() - deadline >= 0 || Thread.currentThread().isInterrupted()) {
+            if (left <= 0 || Thread.currentThread().isInterrupted()) {
                 return false;
+            }
+            // returns once what was queued is sent or spooled, or at the deadline (then the check below fails)
+            exporter.flush(Duration.ofNanos(left));
+            ExporterStats s = exporter.stats();
+            if (s.queued() == 0 && s.spoolFiles() == 0 && System.nanoTime() - deadline < 0) {
+                return true;
             }
             // backing off: the exporter tries the spool again when its back-off ends
             LockSupport.parkNanos(Math.min(200_000_000L, Math.max(0, deadline - System.nanoTime())));
