@@ -171,6 +171,9 @@ public final class ScenarioMain {
         LoadResult result;
         long origin;
         final AtomicInteger inFlight = new AtomicInteger();
+        /** CPU nanoseconds and allocated bytes of the load threads, each measured by the thread itself. */
+        final AtomicLong loadCpu = new AtomicLong();
+        final AtomicLong loadAllocated = new AtomicLong();
     }
 
     /**
@@ -200,6 +203,8 @@ public final class ScenarioMain {
             List<long[]> rows = new ArrayList<>(1 << 14);
             perThread.add(rows);
             Thread th = new Thread(() -> {
+                long cpu0 = ThreadCost.currentThreadCpu();
+                long alloc0 = ThreadCost.currentThreadAllocated();
                 try {
                     while (System.nanoTime() < deadline && budget.decrementAndGet() >= 0) {
                         long s = System.nanoTime();
@@ -210,6 +215,8 @@ public final class ScenarioMain {
                         rows.add(new long[] {s - run.origin, e - run.origin, region});
                     }
                 } finally {
+                    run.loadCpu.addAndGet(ThreadCost.currentThreadCpu() - cpu0);
+                    run.loadAllocated.addAndGet(ThreadCost.currentThreadAllocated() - alloc0);
                     done.countDown();
                 }
             }, "scenario-load-" + t);
@@ -321,26 +328,33 @@ public final class ScenarioMain {
 
     // ------------------------------------------------------------------------------------------ scenarios
 
+    /**
+     * Per-call cost of Branchline against the bare azure-core client on one loopback region. The clients are warmed
+     * up, then take turns in {@code rounds} rounds (each round in a rotated order) so JIT, GC and the machine's
+     * background load fall on all of them alike. Each round gives, per client, p50, client CPU per call and bytes
+     * allocated per call (load threads measure themselves; the client's other threads by {@link ThreadCost}); the
+     * targets compare the medians over rounds, and the per-round ratios show how far one round can be trusted.
+     */
     private void overhead() throws Exception {
-        int calls = quick ? 5_000 : 20_000;
+        int callsPerRound = quick ? 2_000 : 5_000;
         int warm = quick ? 3_000 : 10_000;
-        int rounds = 5;
+        int rounds = quick ? 4 : 6;
         List<List<String>> rows = new ArrayList<>();
+        List<List<String>> roundRows = new ArrayList<>();
+        StringBuilder loads = new StringBuilder();
         for (int concurrency : new int[] {1, 16}) {
-            // Every client is warmed up first, then the clients take turns in rounds (each round in a rotated order),
-            // so JIT warm-up, GC and background load fall on all of them alike rather than on whoever runs first.
             Map<String, RegionSimulator> sims = new HashMap<>();
             Map<String, Caller> callers = new HashMap<>();
-            Map<String, long[]> latencies = new HashMap<>();
-            Map<String, long[]> cpu = new HashMap<>();
+            // per client: one {p50 µs, client CPU µs/call, B/call, process CPU µs/call, p99 µs} per round
+            Map<String, List<double[]>> perRound = new HashMap<>();
             Map<String, Integer> failed = new HashMap<>();
+            double load0 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
             try {
                 for (String client : CLIENTS) {
                     RegionSimulator sim = regions(0);
                     sims.put(client, sim);
                     callers.put(client, caller(client, sim));
-                    latencies.put(client, new long[0]);
-                    cpu.put(client, new long[2]);
+                    perRound.put(client, new ArrayList<>());
                 }
                 for (String client : CLIENTS) {
                     load(callers.get(client), concurrency, 60 * S, warm, List.of());
@@ -348,19 +362,20 @@ public final class ScenarioMain {
                 for (int round = 0; round < rounds; round++) {
                     for (int k = 0; k < CLIENTS.size(); k++) {
                         String client = CLIENTS.get((round + k) % CLIENTS.size());
-                        Map<Long, Long> cpu0 = clientThreadCpu();
+                        ThreadCost before = ThreadCost.snapshot();
                         long p0 = processCpu();
-                        LoadResult r = load(callers.get(client), concurrency, 120 * S, calls / rounds, List.of()).result;
-                        long[] c = cpu.get(client);
+                        Run run = load(callers.get(client), concurrency, 120 * S, callsPerRound, List.of());
+                        long[] threads = ThreadCost.snapshot().since(before);
+                        long process = processCpu() - p0;
+                        LoadResult r = run.result;
                         failed.merge(client, r.failed(), Integer::sum);
-                        c[0] += cpuDelta(cpu0, clientThreadCpu());
-                        c[1] += processCpu() - p0;
-                        long[] prev = latencies.get(client);
-                        long[] all = Arrays.copyOf(prev, prev.length + r.size);
-                        for (int n = 0; n < r.size; n++) {
-                            all[prev.length + n] = r.end[n] - r.start[n];
-                        }
-                        latencies.put(client, all);
+                        double n = r.size;
+                        double[] f = {r.percentile(0.5) / 1e3, (threads[0] + run.loadCpu.get()) / 1e3 / n,
+                            (threads[1] + run.loadAllocated.get()) / n, process / 1e3 / n, r.percentile(0.99) / 1e3};
+                        perRound.get(client).add(f);
+                        roundRows.add(List.of(Integer.toString(concurrency), Integer.toString(round + 1), client,
+                            Integer.toString(r.size), fmt(f[0], 0), fmt(f[1], 1), fmt(f[2], 0), fmt(f[3], 1),
+                            fmt(f[4], 0)));
                     }
                 }
             } finally {
@@ -371,36 +386,76 @@ public final class ScenarioMain {
                     sim.close();
                 }
             }
-            Map<String, double[]> figures = new HashMap<>();
+            double load1 = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+            loads.append(loads.length() == 0 ? "" : ", ").append("concurrency ").append(concurrency).append(": ")
+                .append(fmt(load0, 2)).append(" → ").append(fmt(load1, 2));
+            List<double[]> bare = perRound.get("bare");
             for (String client : CLIENTS) {
-                long[] l = latencies.get(client);
-                Arrays.sort(l);
-                figures.put(client, new double[] {l[l.length / 2] / 1e3, l[(int) Math.min(l.length - 1, Math.ceil(0.99 * l.length) - 1)] / 1e3,
-                    cpu.get(client)[0] / 1e3 / l.length, cpu.get(client)[1] / 1e3 / l.length, l.length});
-            }
-            double[] bare = figures.get("bare");
-            for (String client : CLIENTS) {
-                double[] f = figures.get(client);
-                double p = f[0] / bare[0];
-                double c = f[2] / bare[2];
-                rows.add(List.of(client, Integer.toString(concurrency), String.format(Locale.ROOT, "%.0f", f[4]),
-                    Integer.toString(failed.getOrDefault(client, 0)),
-                    String.format(Locale.ROOT, "%.0f", f[0]), String.format(Locale.ROOT, "%.0f", f[1]),
-                    String.format(Locale.ROOT, "%.1f", f[2]), String.format(Locale.ROOT, "%.1f", f[3]),
-                    String.format(Locale.ROOT, "%.2f", p), String.format(Locale.ROOT, "%.2f", c)));
+                List<double[]> mine = perRound.get(client);
+                double[] p50Ratio = ratioOfMedians(mine, bare, 0);
+                double[] cpuRatio = ratioOfMedians(mine, bare, 1);
+                double allocOver = median(mine, 2) - median(bare, 2);
+                rows.add(List.of(client, Integer.toString(concurrency), rounds + " × " + callsPerRound,
+                    Integer.toString(failed.getOrDefault(client, 0)), medianRange(mine, 0, 0), fmt(median(mine, 4), 0),
+                    medianRange(mine, 1, 1), medianRange(mine, 2, 0), fmt(median(mine, 3), 1),
+                    ratio(p50Ratio), ratio(cpuRatio), (allocOver >= 0 ? "+" : "") + fmt(allocOver, 0)));
                 if (client.equals("branchline")) {
-                    check("overhead", p <= 1.10, "concurrency " + concurrency + ": p50 " + String.format(Locale.ROOT,
-                        "%.2f", p) + "× bare (target ≤ 1.10×)");
-                    check("overhead", c <= 1.10, "concurrency " + concurrency + ": client CPU/call "
-                        + String.format(Locale.ROOT, "%.2f", c) + "× bare (target ≤ 1.10×)");
+                    check("overhead", p50Ratio[0] <= 1.10, "concurrency " + concurrency + ": p50 " + fmt(p50Ratio[0], 2)
+                        + "× bare, ratio of medians over " + rounds + " rounds (target ≤ 1.10×)");
+                    check("overhead", cpuRatio[0] <= 1.10, "concurrency " + concurrency + ": client CPU/call "
+                        + fmt(cpuRatio[0], 2) + "× bare, ratio of medians over " + rounds + " rounds (target ≤ 1.10×)");
+                    check("overhead", allocOver <= 1024, "concurrency " + concurrency + ": allocation "
+                        + fmt(median(mine, 2), 0) + " B/call vs bare " + fmt(median(bare, 2), 0) + " B/call, "
+                        + (allocOver >= 0 ? "+" : "") + fmt(allocOver, 0) + " B (target ≤ +1024 B)");
                 }
             }
         }
-        table("overhead", "overhead: 1 region, no delay, " + calls + " calls", List.of("client", "concurrency",
-            "calls", "failed", "p50 µs", "p99 µs", "client CPU/call µs", "process CPU/call µs", "p50 × bare",
-            "CPU × bare"), rows, "Client CPU: every thread of the JVM except the region simulator's, measured with"
-            + " ThreadMXBean; process CPU includes the simulator. Warm-up: " + warm + " calls per client, then "
-            + rounds + " interleaved rounds per client in rotated order.");
+        table("overhead", "overhead: 1 region, no delay, " + rounds + " interleaved rounds of " + callsPerRound
+            + " calls per client", List.of("client", "concurrency", "rounds × calls", "failed", "p50 µs",
+            "p99 µs", "client CPU/call µs", "allocated B/call", "process CPU/call µs", "p50 × bare", "CPU × bare",
+            "B/call − bare"), rows, "Median over the rounds, (min–max) in brackets. × bare: ratio of the medians,"
+            + " then the median and range of the ratios of each round. Client CPU and allocated bytes: the load"
+            + " threads (each measured by itself) plus every other live thread except the region simulator's,"
+            + " from com.sun.management.ThreadMXBean; process CPU also counts the simulator, GC and JIT. p99: median"
+            + " over the rounds. Warm-up: " + warm + " calls per client. Load average during the runs: " + loads
+            + ".");
+        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(out.resolve("scenario-overhead-rounds.csv")))) {
+            w.println("concurrency,round,client,calls,p50 us,client CPU/call us,allocated B/call,process CPU/call us,"
+                + "p99 us");
+            for (List<String> r : roundRows) {
+                w.println(String.join(",", r));
+            }
+        }
+    }
+
+    static String fmt(double v, int decimals) {
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+
+    static double median(List<double[]> rounds, int field) {
+        double[] v = rounds.stream().mapToDouble(f -> f[field]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    static String medianRange(List<double[]> rounds, int field, int decimals) {
+        double min = rounds.stream().mapToDouble(f -> f[field]).min().orElse(Double.NaN);
+        double max = rounds.stream().mapToDouble(f -> f[field]).max().orElse(Double.NaN);
+        return fmt(median(rounds, field), decimals) + " (" + fmt(min, decimals) + "–" + fmt(max, decimals) + ")";
+    }
+
+    /** {ratio of the medians, median, min and max of the per-round ratios}; rounds are paired by index. */
+    static double[] ratioOfMedians(List<double[]> mine, List<double[]> base, int field) {
+        List<double[]> ratios = new ArrayList<>();
+        for (int i = 0; i < mine.size(); i++) {
+            ratios.add(new double[] {mine.get(i)[field] / base.get(i)[field]});
+        }
+        return new double[] {median(mine, field) / median(base, field), median(ratios, 0),
+            ratios.stream().mapToDouble(f -> f[0]).min().orElse(Double.NaN),
+            ratios.stream().mapToDouble(f -> f[0]).max().orElse(Double.NaN)};
+    }
+
+    static String ratio(double[] r) {
+        return fmt(r[0], 2) + "; rounds " + fmt(r[1], 2) + " (" + fmt(r[2], 2) + "–" + fmt(r[3], 2) + ")";
     }
 
     private void nearest() throws Exception {
