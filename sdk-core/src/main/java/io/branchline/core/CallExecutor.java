@@ -39,6 +39,9 @@ final class CallExecutor {
     private static final HttpHeaderName SCALEOUT = HttpHeaderName.fromString("X-FUNCTION-SCALEOUT");
     private static final HttpHeaderName X_MS_RETRY_AFTER_MS = HttpHeaderName.fromString("x-ms-retry-after-ms");
 
+    /** The body of a response without one; never handed out (FunctionResponse copies its body on read). */
+    private static final byte[] NO_BODY = new byte[0];
+
     private final ClientCore core;
 
     CallExecutor(ClientCore core) {
@@ -218,14 +221,13 @@ final class CallExecutor {
             if (len != null) {
                 // Known length within the limit: let the transport aggregate the body without extra copies.
                 return response.getBodyAsByteArray()
+                    .defaultIfEmpty(NO_BODY)
                     .map(bytes -> new Result(response, bytes))
-                    .defaultIfEmpty(new Result(response, new byte[0]))
                     .doFinally(s -> response.close());
             }
             return response.getBody()
                 .reduce(new ByteArrayOutputStream(), (out, buf) -> append(out, buf, limit))
                 .map(out -> new Result(response, out.toByteArray()))
-                .defaultIfEmpty(new Result(response, new byte[0]))
                 .doFinally(s -> response.close());
         }
 

@@ -36,12 +36,12 @@ public final class CallInfo {
 
     /** @return the 32-hex-digit trace id shared with the function's own telemetry */
     public String traceId() {
-        return trace.traceId;
+        return trace.traceId();
     }
 
     /** @return the 16-hex-digit span id of this call, the parent id the function's request telemetry names */
     public String spanId() {
-        return trace.spanId;
+        return trace.spanId();
     }
 
     /** @return the caller's span id when the call continued a trace, or {@code null} */
@@ -51,7 +51,7 @@ public final class CallInfo {
 
     /** @return whether the trace is sampled (the W3C sampled flag) */
     public boolean sampled() {
-        return (Integer.parseInt(trace.flags, 16) & 1) == 1;
+        return trace.sampled();
     }
 
     /** @return the {@code traceparent} header value sent with every attempt */
