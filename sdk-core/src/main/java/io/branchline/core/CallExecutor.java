@@ -9,6 +9,8 @@ import com.azure.core.util.Context;
 import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.models.Attempt;
 import io.branchline.core.models.AttemptOutcome;
+import io.branchline.core.models.BreakerState;
+import io.branchline.core.models.RegionStatus;
 import io.netty.util.Timeout;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -51,17 +53,24 @@ final class CallExecutor {
     Mono<FunctionResponse> execute(FunctionRequest request, Context context) {
         return Mono.create(sink -> {
             if (core.isClosed()) {
-                sink.error(new IllegalStateException("The client is closed"));
+                sink.error(new IllegalStateException("The client is closed: build a new client to make calls"));
                 return;
             }
             Call call = new Call(request, context == null ? Context.NONE : context, sink);
+            core.calls.add(call);
+            if (core.isClosed()) {
+                // closed while this call registered: close() may have missed it
+                core.calls.remove(call);
+                sink.error(new IllegalStateException("The client is closed: build a new client to make calls"));
+                return;
+            }
             sink.onCancel(call::cancel);
             call.start();
         });
     }
 
     /** The state of one call. Guarded by {@code this}; listener events are fast by contract. */
-    private final class Call {
+    final class Call {
         private final FunctionRequest request;
         private final Context context;
         private final MonoSink<FunctionResponse> sink;
@@ -89,10 +98,10 @@ final class CallExecutor {
             this.request = request;
             this.context = context;
             this.sink = sink;
-            long now = System.nanoTime();
-            this.info = new CallInfo(request, TraceContext.newSpan(request.traceparent()), core.clock.instant(), now);
+            this.info = new CallInfo(request, TraceContext.newSpan(request.traceparent()), core.clock.instant(),
+                System.nanoTime());
             Duration d = request.deadline() != null ? request.deadline() : core.timeouts.call();
-            this.deadlineNanos = now + d.toNanos();
+            this.deadlineNanos = core.time.nanoTime() + d.toNanos();
             Boolean h = request.hedge();
             boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
             this.hedgeAllowed = request.isIdempotent() && (h != null ? h : core.failover.hedgeReads() && read);
@@ -101,14 +110,23 @@ final class CallExecutor {
         void start() {
             core.budget.onCall();
             core.listener.callStart(info);
+            FunctionCallException failure = null;
             synchronized (this) {
-                plan = core.router.plan(request);
+                try {
+                    plan = core.router.plan(request);
+                } catch (RuntimeException e) {
+                    plan = RoutePlan.of(List.of());
+                    skipped().put("(router)", "the router failed to plan the call: " + Outcomes.describe(e));
+                }
                 if (!plan.unavailable().isEmpty()) {
                     skipped().putAll(plan.unavailable());
                 }
                 if (!launchNext(false)) {
-                    exhausted();
+                    failure = exhaustedLocked();
                 }
+            }
+            if (failure != null) {
+                fail(failure);
             }
         }
 
@@ -124,8 +142,15 @@ final class CallExecutor {
             List<Region> regions = plan.regions();
             while (next < regions.size()) {
                 Region region = regions.get(next++);
-                if (!core.router.tryAcquire(region)) {
-                    skipped().put(region.name(), "concurrency limit reached");
+                boolean acquired;
+                try {
+                    acquired = core.router.tryAcquire(region);
+                } catch (RuntimeException e) {
+                    skipped().put(region.name(), "the router failed: " + Outcomes.describe(e));
+                    continue;
+                }
+                if (!acquired) {
+                    skipped().put(region.name(), refusal(region));
                     continue;
                 }
                 send(region, hedge);
@@ -134,49 +159,92 @@ final class CallExecutor {
             return false;
         }
 
+        /** Why the router refused an attempt to a region, in the words an operator would look for. */
+        private String refusal(Region region) {
+            try {
+                for (RegionStatus st : core.router.status()) {
+                    if (st.region().equals(region.name())) {
+                        if (st.breaker() == BreakerState.HALF_OPEN) {
+                            return "circuit breaker half-open: its trial calls are already in flight";
+                        }
+                        if (st.breaker() == BreakerState.OPEN) {
+                            return "circuit breaker open";
+                        }
+                        break;
+                    }
+                }
+            } catch (RuntimeException ignored) {
+                // the plain reason below still holds
+            }
+            return "concurrency limit reached";
+        }
+
         private void send(Region region, boolean hedge) {
             int number = ++started;
-            long remaining = deadlineNanos - System.nanoTime();
+            long remaining = deadlineNanos - core.time.nanoTime();
             // Until the headers arrive: connect plus response time, so that a connect that hangs ends as the
             // transport's CONNECT_FAILED (safe to replay) rather than as this timer's TIMEOUT; the body is bounded
             // by the transport's read timeout; the whole attempt by the call's deadline.
             long headersNanos = core.timeouts.connect().toNanos() + core.timeouts.response().toNanos();
-            Duration headersTimeout = Duration.ofNanos(Math.max(1, Math.min(headersNanos, remaining)));
+            long headersTimeout = Math.max(1, Math.min(headersNanos, remaining));
             core.listener.attemptStart(info, region, number, hedge);
             InFlight f = new InFlight(region, number, hedge, System.nanoTime());
             inFlight.put(number, f);
-            HttpRequest http = httpRequest(region);
-            // One timer per attempt on the client's timer wheel (constant-time, lock-free; Reactor's timeout operator
-            // costs far more per call): first for the headers, then, once they arrived, for the rest of the deadline.
+            HttpRequest http;
             try {
-                f.timer = core.timers.newTimeout(t -> onAttemptTimeout(f, headersTimeout, "response headers"),
-                    headersTimeout.toNanos(), TimeUnit.NANOSECONDS);
-            } catch (IllegalStateException e) {
-                onResult(f, null, new IllegalStateException("The client was closed during the call"));
+                http = httpRequest(region);
+            } catch (RuntimeException e) {
+                // a key file, a header or anything else that makes the request: nothing was sent
+                onResult(f, null, new AttemptNotSentException("the request could not be prepared: "
+                    + Outcomes.describe(e), e));
                 return;
             }
-            f.disposable = core.pipeline.send(http, context)
-                .flatMap(response -> {
-                    // Headers arrived: when the timer fires now, it re-arms for the rest of the deadline instead.
-                    f.headersArrived = true;
-                    return readBody(response);
-                })
-                .subscribe(r -> onResult(f, r, null), e -> onResult(f, null, e));
-            if (!hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null && next < plan.regions().size()
-                && started < core.failover.maxAttempts()) {
+            // One timer per attempt on the shared timer wheel (constant-time, lock-free; Reactor's timeout operator
+            // costs far more per call): first for the headers, then, once they arrived, for the rest of the deadline.
+            try {
+                f.timer = core.time.schedule(t -> onAttemptTimeout(f, headersTimeout), headersTimeout);
+            } catch (IllegalStateException e) {
+                onResult(f, null, new AttemptNotSentException(CLOSED, null));
+                return;
+            }
+            try {
+                f.disposable = core.pipeline.send(http, context)
+                    .flatMap(response -> {
+                        // Headers arrived: when the timer fires now, it re-arms for the rest of the deadline instead.
+                        f.headersArrived = true;
+                        return readBody(response);
+                    })
+                    .subscribe(r -> onResult(f, r, null), e -> onResult(f, null, e));
+            } catch (RuntimeException e) {
+                onResult(f, null, e);
+                return;
+            }
+            if (!done && !hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null
+                && next < plan.regions().size() && started < core.failover.maxAttempts()) {
                 long delay = plan.hedgeDelay().toNanos();
                 if (delay < remaining) {
                     cancelTimer();
-                    timer = core.timers.newTimeout(t -> onHedgeTimer(), delay, TimeUnit.NANOSECONDS);
+                    try {
+                        timer = core.time.scheduleReal(t -> onHedgeTimer(), delay);
+                    } catch (IllegalStateException closed) {
+                        // the client closed: close() ends this call
+                    }
                 }
             }
         }
 
         private HttpRequest httpRequest(Region region) {
             StringBuilder url = new StringBuilder(region.baseUrl()).append(request.path());
+            String code = null;
             if (!request.query().isEmpty()) {
                 char sep = '?';
                 for (Map.Entry<String, String> q : request.query().entrySet()) {
+                    if (q.getKey().equals("code")) {
+                        // a function key given as ?code= goes in the header the Functions host also accepts, so no
+                        // URL holding a key reaches the transport (or its logs)
+                        code = q.getValue();
+                        continue;
+                    }
                     url.append(sep).append(URLEncoder.encode(q.getKey(), StandardCharsets.UTF_8)).append('=')
                         .append(URLEncoder.encode(q.getValue(), StandardCharsets.UTF_8));
                     sep = '&';
@@ -187,7 +255,11 @@ final class CallExecutor {
             for (Map.Entry<String, String> h : request.headers().entrySet()) {
                 headers.set(HttpHeaderName.fromString(h.getKey()), h.getValue());
             }
+            // the configured key wins, as x-functions-key wins over ?code= at the Functions host
             String key = core.keyFor(region);
+            if (key == null) {
+                key = code;
+            }
             if (key != null) {
                 headers.set(ClientCore.FUNCTIONS_KEY, key);
             }
@@ -246,24 +318,38 @@ final class CallExecutor {
             return out;
         }
 
-        private void onAttemptTimeout(InFlight f, Duration after, String waitingFor) {
+        private void onAttemptTimeout(InFlight f, long headersTimeout) {
             if (f.headersArrived && !f.bodyTimerArmed) {
-                long left = deadlineNanos - System.nanoTime();
+                long left = deadlineNanos - core.time.nanoTime();
                 if (left > 0) {
                     f.bodyTimerArmed = true;
-                    f.timer = core.timers.newTimeout(t -> onAttemptTimeout(f, Duration.ofNanos(left), "the response body"),
-                        left, TimeUnit.NANOSECONDS);
-                    return;
+                    try {
+                        f.timer = core.time.schedule(t -> onAttemptTimeout(f, headersTimeout), left);
+                        return;
+                    } catch (IllegalStateException closed) {
+                        // the client closed: end the attempt now
+                    }
                 }
             }
             Disposable d = f.disposable;
             if (d != null) {
                 d.dispose();
             }
-            onResult(f, null, new TimeoutException("No " + waitingFor + " within " + after.toMillis() + " ms"));
+            onResult(f, null, new TimeoutException(f.headersArrived
+                ? "The response body stalled: it did not finish within the call's deadline"
+                : "No response headers within " + TimeUnit.NANOSECONDS.toMillis(headersTimeout) + " ms"));
         }
 
         private void onResult(InFlight f, Result result, Throwable error) {
+            try {
+                onResult0(f, result, error);
+            } catch (RuntimeException | LinkageError e) {
+                // whatever breaks here must not leave the call hanging
+                abort(e);
+            }
+        }
+
+        private void onResult0(InFlight f, Result result, Throwable error) {
             Timeout t = f.timer;
             if (t != null) {
                 t.cancel();
@@ -284,22 +370,23 @@ final class CallExecutor {
                 String err = o == AttemptOutcome.SUCCESS ? null : "HTTP " + status;
                 attempt = new Attempt(f.region.name(), f.number, o, status, latency, retryAfter, err, f.hedge);
             }
+            if (attempt.outcome() != AttemptOutcome.SUCCESS) {
+                core.failureLog.record(f.region, attempt);
+            }
             FunctionResponse success = null;
             FunctionCallException failure = null;
             synchronized (this) {
                 if (inFlight.remove(f.number) == null) {
                     return; // already ended as cancelled
                 }
-                core.router.onAttemptEnd(f.region, attempt);
-                record(attempt);
-                core.listener.attemptEnd(info, f.region, attempt);
+                attemptEnded(f.region, attempt);
                 if (done) {
                     return;
                 }
                 if (attempt.outcome() == AttemptOutcome.SUCCESS) {
                     done = true;
                     cancelTimer();
-                    cancelOthers();
+                    cancelOthers("a parallel attempt won");
                     success = new FunctionResponse(result.response.getStatusCode(), result.response.getHeaders(),
                         result.body, f.region, attempts, Duration.ofNanos(System.nanoTime() - info.startNanos()));
                 } else {
@@ -318,11 +405,27 @@ final class CallExecutor {
                 }
             }
             if (success != null) {
+                core.calls.remove(this);
                 core.listener.callEnd(info, success);
                 sink.success(success);
             } else if (failure != null) {
                 fail(failure);
             }
+        }
+
+        /** Tells the router and the listeners how an attempt ended. Holds the lock. */
+        private void attemptEnded(Region region, Attempt attempt) {
+            try {
+                // nothing was learned about the region from an attempt that never left: the router hears REJECTED
+                core.router.onAttemptEnd(region, attempt.outcome() != AttemptOutcome.NOT_SENT ? attempt
+                    : new Attempt(attempt.region(), attempt.number(), AttemptOutcome.REJECTED, 0, attempt.latency(),
+                        null, attempt.error(), attempt.hedged()));
+            } catch (RuntimeException e) {
+                LOGGER.atVerbose().addKeyValue("region", region.name()).log("The router failed to take an attempt's"
+                    + " outcome: " + Outcomes.describe(e));
+            }
+            record(attempt);
+            core.listener.attemptEnd(info, region, attempt);
         }
 
         /** Decides what follows a failed attempt; returns the call's error when it ends here. Holds the lock. */
@@ -333,34 +436,34 @@ final class CallExecutor {
             AttemptOutcome o = attempt.outcome();
             if (!o.isRetryable() || lastTooLarge) {
                 done = true;
-                return error("failed", false);
+                return error("failed");
             }
             // A 429 from the Functions host (X-FUNCTION-SCALEOUT) was refused before the function ran: safe to replay.
             boolean replayable = request.isIdempotent() || !o.mayHaveReachedServer() || lastHostThrottled;
             if (!replayable) {
                 done = true;
                 return error("failed and is not replayed in another region: the request is not idempotent and may"
-                    + " have reached the server (mark it idempotent(true) if sending it twice is harmless)", false);
+                    + " have reached the server (mark it idempotent(true) if sending it twice is harmless)");
             }
-            long remaining = deadlineNanos - System.nanoTime();
-            if (remaining <= 0) {
+            long now = core.time.nanoTime();
+            if (deadlineNanos - now <= 0) {
                 done = true;
-                return error("ran out of its deadline", false);
+                return error("ran out of its deadline");
             }
             if (started >= core.failover.maxAttempts()) {
                 done = true;
-                return error("used all " + core.failover.maxAttempts() + " attempts (maxAttempts)", false);
+                return error("used all " + core.failover.maxAttempts() + " attempts (maxAttempts)");
             }
             if (next < plan.regions().size()) {
                 // The budget protects servers from retry storms. An attempt that never reached a server (refused,
                 // DNS, TLS handshake) put no load on one, so moving on after it is not charged; maxAttempts and the
                 // deadline still bound it.
                 boolean charged = o.mayHaveReachedServer();
-                if (charged && !core.budget.tryWithdraw(System.nanoTime())) {
+                if (charged && !core.budget.tryWithdraw(now)) {
                     done = true;
                     return error("was not retried: the retry budget is spent (retries are capped at "
                         + Math.round(core.failover.retryBudgetRatio() * 100) + " % of calls plus "
-                        + core.failover.retryBudgetFloor() + " a second)", false);
+                        + core.failover.retryBudgetFloor() + " a second)");
                 }
                 Region to = plan.regions().get(next);
                 core.listener.failover(info, region, to, attempt);
@@ -375,28 +478,33 @@ final class CallExecutor {
 
         /** The plan is used up: wait for a throttled region when allowed, else fail. Holds the lock. */
         private FunctionCallException exhaustedLocked() {
-            RoutePlan fresh = core.router.plan(request);
+            if (done) {
+                return null;
+            }
+            RoutePlan fresh;
+            try {
+                fresh = core.router.plan(request);
+            } catch (RuntimeException e) {
+                fresh = RoutePlan.of(List.of());
+            }
             Instant retryAt = fresh.retryAt() != null ? fresh.retryAt() : plan.retryAt();
             if (retryAt != null && core.failover.waitWhenThrottled() && started < core.failover.maxAttempts()) {
                 long wait = Math.max(0, Duration.between(core.clock.instant(), retryAt).toNanos());
-                if (System.nanoTime() + wait < deadlineNanos) {
+                if (core.time.nanoTime() + wait < deadlineNanos) {
                     cancelTimer();
-                    timer = core.timers.newTimeout(t -> onThrottleWaitOver(), wait, TimeUnit.NANOSECONDS);
-                    return null;
+                    try {
+                        timer = core.time.schedule(t -> onThrottleWaitOver(), wait);
+                        return null;
+                    } catch (IllegalStateException closed) {
+                        // the client closed: fail below
+                    }
                 }
                 skipped().putIfAbsent("(throttled)", "every region left asked to back off until " + retryAt
                     + ", after the call's deadline");
             }
             done = true;
             skipped().putAll(fresh.unavailable());
-            return error(attempts.isEmpty() ? "found no region to call" : "failed in every region it could try", true);
-        }
-
-        private void exhausted() {
-            FunctionCallException e = exhaustedLocked();
-            if (e != null) {
-                fail(e);
-            }
+            return error(attempts.isEmpty() ? "found no region to call" : "failed in every region it could try");
         }
 
         private void onThrottleWaitOver() {
@@ -405,7 +513,11 @@ final class CallExecutor {
                 if (done) {
                     return;
                 }
-                plan = core.router.plan(request);
+                try {
+                    plan = core.router.plan(request);
+                } catch (RuntimeException e) {
+                    plan = RoutePlan.of(List.of());
+                }
                 next = 0;
                 if (!launchNext(false)) {
                     failure = exhaustedLocked();
@@ -422,7 +534,7 @@ final class CallExecutor {
                     || started >= core.failover.maxAttempts()) {
                     return;
                 }
-                if (!core.budget.tryWithdraw(System.nanoTime())) {
+                if (!core.budget.tryWithdraw(core.time.nanoTime())) {
                     return;
                 }
                 hedged = true;
@@ -433,27 +545,67 @@ final class CallExecutor {
             }
         }
 
-        private FunctionCallException error(String what, boolean noRegion) {
-            String msg = "Call " + request.method() + ' ' + request.route() + ' ' + what
-                + (attempts.isEmpty() ? "" : "; attempts:" + FunctionCallException.describe(attempts))
-                + (skipped.isEmpty() ? "" : "\n  not tried: " + skipped);
-            Attempt last = lastFailure;
-            String region = lastFailureRegion == null ? null : lastFailureRegion.name();
-            int status = last == null ? 0 : last.statusCode();
-            if (noRegion) {
-                return new NoRegionAvailableException(msg, region, status, attempts, skipped, null);
+        /**
+         * The call's error. {@link NoRegionAvailableException} when no attempt reached a region (every one refused,
+         * unreachable, not prepared or left out), naming each region and why; otherwise
+         * {@link FunctionCallException} with the last answer's status, headers and body. Holds the lock.
+         */
+        private FunctionCallException error(String what) {
+            boolean reached = false;
+            for (Attempt a : attempts) {
+                if (a.outcome().mayHaveReachedServer()) {
+                    reached = true;
+                    break;
+                }
             }
-            return new FunctionCallException(msg, status > 0 ? lastResponse : null, region, status, attempts,
-                status > 0 ? lastBody : null, null);
+            String route = request.method() + " " + request.route();
+            String region = lastFailureRegion == null ? null : lastFailureRegion.name();
+            if (!reached) {
+                Map<String, String> why = new LinkedHashMap<>();
+                for (Attempt a : attempts) {
+                    why.put(a.region(), a.outcome() + (a.error() == null ? "" : ": " + a.error()));
+                }
+                skipped.forEach(why::putIfAbsent);
+                String msg = "Call " + route + " could not be sent to any region ("
+                    + (attempts.isEmpty() ? "found no region to call" : "every region it tried was out of reach")
+                    + "):" + (why.isEmpty() ? " the router gave no region" : describe(why));
+                return new NoRegionAvailableException(msg, region, 0, attempts, why, null);
+            }
+            String msg = "Call " + route + ' ' + what + "; attempts:" + FunctionCallException.describe(attempts)
+                + (skipped.isEmpty() ? "" : "\n  not tried:" + describe(skipped));
+            HttpResponse last = lastResponse;
+            int status = last == null ? 0 : last.getStatusCode();
+            return new FunctionCallException(msg, last == null ? null : RecordedResponse.redactedCopy(last, lastBody),
+                region, status, attempts, last == null ? null : lastBody, null);
         }
 
         private void fail(FunctionCallException e) {
-            LOGGER.atWarning().addKeyValue("traceparent", info.traceparent()).log(e.getMessage());
+            core.calls.remove(this);
+            // thrown to the caller, who decides what to log; operators get the per-region summary at WARN
+            LOGGER.atVerbose().addKeyValue("traceparent", info.traceparent()).log(e.getMessage());
             core.listener.callFailed(info, e);
             sink.error(e);
         }
 
-        private void cancelOthers() {
+        /** Something unexpected broke inside the call: end it with a clear error instead of leaving it hanging. */
+        private void abort(Throwable cause) {
+            FunctionCallException e;
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                cancelTimer();
+                cancelOthers("the call ended on a failure inside the client");
+                e = new FunctionCallException("Call " + request.method() + ' ' + request.route() + " ended on an"
+                    + " unexpected failure inside the client: " + Outcomes.describe(cause)
+                    + (attempts.isEmpty() ? "" : "; attempts:" + FunctionCallException.describe(attempts)),
+                    null, lastFailureRegion == null ? null : lastFailureRegion.name(), 0, attempts, null);
+            }
+            fail(e);
+        }
+
+        private void cancelOthers(String why) {
             for (InFlight other : new ArrayList<>(inFlight.values())) {
                 inFlight.remove(other.number);
                 if (other.timer != null) {
@@ -463,10 +615,8 @@ final class CallExecutor {
                     other.disposable.dispose();
                 }
                 Attempt a = new Attempt(other.region.name(), other.number, AttemptOutcome.CANCELLED, 0,
-                    Duration.ofNanos(System.nanoTime() - other.startNanos), null, "a parallel attempt won", other.hedge);
-                core.router.onAttemptEnd(other.region, a);
-                record(a);
-                core.listener.attemptEnd(info, other.region, a);
+                    Duration.ofNanos(System.nanoTime() - other.startNanos), null, why, other.hedge);
+                attemptEnded(other.region, a);
             }
         }
 
@@ -493,13 +643,41 @@ final class CallExecutor {
                 }
                 done = true;
                 cancelTimer();
-                cancelOthers();
+                cancelOthers("the caller cancelled the call");
             }
+            core.calls.remove(this);
             // The caller cancelled (or a blocking caller was interrupted): listeners still see the call end.
             core.listener.callFailed(info, new FunctionCallException("Call " + request.method() + ' ' + request.route()
                 + " was cancelled by the caller" + (attempts.isEmpty() ? "" : "; attempts:"
                 + FunctionCallException.describe(attempts)), null, null, 0, attempts, null));
         }
+
+        /** The client is closing: end the call at once, its attempts cancelled and their connections closed. */
+        void closeNow() {
+            FunctionCallException e;
+            synchronized (this) {
+                if (done) {
+                    return;
+                }
+                done = true;
+                cancelTimer();
+                cancelOthers("the client was closed");
+                e = new FunctionCallException("Call " + request.method() + ' ' + request.route() + " was ended: "
+                    + CLOSED + (attempts.isEmpty() ? "" : "; attempts:" + FunctionCallException.describe(attempts)),
+                    null, lastFailureRegion == null ? null : lastFailureRegion.name(), 0, attempts, null);
+            }
+            fail(e);
+        }
+    }
+
+    static final String CLOSED = "the client was closed while the call was in flight";
+
+    private static String describe(Map<String, String> why) {
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, String> e : why.entrySet()) {
+            sb.append("\n  ").append(e.getKey()).append(": ").append(e.getValue());
+        }
+        return sb.toString();
     }
 
     private static String firstNonNull(String a, String b) {

@@ -31,10 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** Everything a built client holds: resolved settings, the pipeline, the router, listeners and the scheduler. */
 final class ClientCore implements AutoCloseable {
@@ -43,10 +40,9 @@ final class ClientCore implements AutoCloseable {
     static final String SDK_VERSION = Version.VALUE;
     static final HttpHeaderName FUNCTIONS_KEY = HttpHeaderName.fromString("x-functions-key");
     static final HttpHeaderName TRACEPARENT = HttpHeaderName.fromString("traceparent");
-    private static final AtomicInteger SCHEDULER_IDS = new AtomicInteger();
 
     final List<Region> regions;
-    final String defaultKey;
+    final java.util.function.Supplier<String> defaultKey;
     final TimeoutOptions timeouts;
     final FailoverOptions failover;
     final long maxResponseBytes;
@@ -54,9 +50,14 @@ final class ClientCore implements AutoCloseable {
     final RegionRouter router;
     final CallListener listener;
     final Clock clock;
-    final ScheduledThreadPoolExecutor scheduler;
-    /** Per-attempt, hedge and throttle-wait timers: a hashed wheel, constant-time to arm and cancel on every call. */
-    final io.netty.util.HashedWheelTimer timers;
+    /** This client's share of the process-wide scheduler: the router's probes and other background work. */
+    final ClientScheduler scheduler;
+    /** Deadlines and timers on the client's clock, armed on the process-wide timer wheel. */
+    final ClientTime time;
+    private final SharedTimers.Lease lease;
+    /** Calls in flight, so that close() can end them. */
+    final Set<CallExecutor.Call> calls = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final FailureLog failureLog;
     final RetryBudget budget;
     final CallExecutor executor;
     private final ConnectionProvider ownedProvider;
@@ -64,7 +65,8 @@ final class ClientCore implements AutoCloseable {
 
     private ClientCore(FunctionClientBuilder b, List<Region> regions, HttpPipeline pipeline, ConnectionProvider ownedProvider) {
         this.regions = regions;
-        this.defaultKey = b.functionKey;
+        String key = b.functionKey;
+        this.defaultKey = key != null ? () -> key : b.functionKeySource;
         this.timeouts = b.timeouts == null ? TimeoutOptions.DEFAULT : b.timeouts;
         FailoverOptions f = b.failover == null ? FailoverOptions.DEFAULT : b.failover;
         if (b.failover == null && b.retryOptions != null && b.retryOptions.getExponentialBackoffOptions() != null
@@ -79,21 +81,11 @@ final class ClientCore implements AutoCloseable {
         this.ownedProvider = ownedProvider;
         this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
         this.listener = CallListener.compose(b.listeners);
-        int id = SCHEDULER_IDS.incrementAndGet();
-        AtomicInteger threads = new AtomicInteger();
-        this.scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "branchline-" + id + "-scheduler-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        scheduler.setRemoveOnCancelPolicy(true);
-        this.timers = new io.netty.util.HashedWheelTimer(r -> {
-            Thread t = new Thread(r, "branchline-" + id + "-timer");
-            t.setDaemon(true);
-            return t;
-        }, 10, TimeUnit.MILLISECONDS, 512);
-        scheduler.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        this.budget = new RetryBudget(failover.retryBudgetRatio(), failover.retryBudgetFloor(), System.nanoTime());
+        this.lease = SharedTimers.acquire();
+        this.scheduler = new ClientScheduler(lease.scheduler);
+        this.time = new ClientTime(clock, lease.wheel);
+        this.failureLog = new FailureLog(time);
+        this.budget = new RetryBudget(failover.retryBudgetRatio(), failover.retryBudgetFloor(), time.nanoTime());
         this.router = b.router == null ? RegionRouter.inOrder() : b.router;
         this.executor = new CallExecutor(this);
     }
@@ -112,41 +104,41 @@ final class ClientCore implements AutoCloseable {
             regions.add(Region.of("default", b.endpoint));
         }
         if (regions.isEmpty()) {
-            throw LOGGER.logExceptionAsError(new IllegalStateException("No region is configured: call region(...) or"
+            throw new IllegalStateException("No region is configured: call region(...) or"
                 + " endpoint(...) on the builder, or set branchline.regions (BRANCHLINE_REGIONS) such as"
-                + " 'westeurope=https://orders-we.azurewebsites.net,northeurope=https://orders-ne.azurewebsites.net'"));
+                + " 'westeurope=https://orders-we.azurewebsites.net,northeurope=https://orders-ne.azurewebsites.net'");
         }
         FunctionClientBuilder.checkUniqueNames(regions);
         boolean allowHttp = Boolean.TRUE.equals(b.allowPlainHttp);
         for (Region r : regions) {
             if (!r.isHttps() && !allowHttp) {
-                throw LOGGER.logExceptionAsError(new IllegalStateException("Region '" + r.name() + "' uses plain HTTP ("
+                throw new IllegalStateException("Region '" + r.name() + "' uses plain HTTP ("
                     + r.baseUrl() + "): function keys and tokens would cross the network in clear. Use https://, or"
-                    + " for local testing only call allowPlainHttp(true) (branchline.allow-plain-http=true)"));
+                    + " for local testing only call allowPlainHttp(true) (branchline.allow-plain-http=true)");
             }
         }
         if (b.credential != null && (b.scope == null || b.scope.isBlank())) {
-            throw LOGGER.logExceptionAsError(new IllegalStateException("A credential is set but no token scope: call"
+            throw new IllegalStateException("A credential is set but no token scope: call"
                 + " scope(\"api://<client-id>/.default\") (branchline.scope) with the Application ID URI of the function"
-                + " app's Entra ID registration"));
+                + " app's Entra ID registration");
         }
         if (b.credential != null && b.pipeline == null) {
             for (Region r : regions) {
                 if (!r.isHttps()) {
                     // azure-core's bearer token policy refuses http: every call would fail with a confusing error
-                    throw LOGGER.logExceptionAsError(new IllegalStateException("Region '" + r.name() + "' uses plain"
+                    throw new IllegalStateException("Region '" + r.name() + "' uses plain"
                         + " HTTP (" + r.baseUrl() + ") but a credential is set: Entra ID tokens are only sent over"
-                        + " https. Use an https:// base URL, or call without a credential for local testing"));
+                        + " https. Use an https:// base URL, or call without a credential for local testing");
                 }
             }
         }
         if (b.credential == null && b.scope != null) {
-            throw LOGGER.logExceptionAsError(new IllegalStateException("A token scope is set (" + b.scope + ") but no"
-                + " credential: call credential(...) or set branchline.credential (such as managed-identity)"));
+            throw new IllegalStateException("A token scope is set (" + b.scope + ") but no"
+                + " credential: call credential(...) or set branchline.credential (such as managed-identity)");
         }
         if (b.router != null && b.router instanceof OrderedRegionRouter == false && STARTED_ROUTERS.contains(b.router)) {
-            throw LOGGER.logExceptionAsError(new IllegalStateException("This router already serves another client:"
-                + " give each client a router of its own"));
+            throw new IllegalStateException("This router already serves another client:"
+                + " give each client a router of its own");
         }
         TimeoutOptions timeouts = b.timeouts == null ? TimeoutOptions.DEFAULT : b.timeouts;
         HttpPipeline pipeline;
@@ -187,7 +179,7 @@ final class ClientCore implements AutoCloseable {
             }
             policies.addAll(b.policies);
             if (b.credential != null) {
-                policies.add(new BearerTokenAuthenticationPolicy(b.credential, b.scope));
+                policies.add(new BearerTokenAuthenticationPolicy(notSentOnFailure(b.credential), b.scope));
             }
             HttpLogOptions logOptions = logOptions(b.httpLogOptions);
             if (logOptions.getLogLevel() != com.azure.core.http.policy.HttpLogDetailLevel.NONE) {
@@ -198,9 +190,41 @@ final class ClientCore implements AutoCloseable {
             pipeline = new HttpPipelineBuilder().httpClient(http).policies(policies.toArray(new HttpPipelinePolicy[0]))
                 .build();
         }
-        ClientCore core = new ClientCore(b, List.copyOf(regions), pipeline, owned);
-        core.startRouter();
-        return core;
+        ClientCore core = null;
+        try {
+            core = new ClientCore(b, List.copyOf(regions), pipeline, owned);
+            core.startRouter();
+            return core;
+        } catch (RuntimeException | Error e) {
+            // a failed build releases everything it started: the shared timers, the router, the connections
+            if (core != null) {
+                core.close();
+            } else if (owned != null) {
+                owned.disposeLater().block(Duration.ofSeconds(5));
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The credential, with its failures marked as attempts that were never sent: a token that cannot be fetched
+     * says nothing about a region, and a request that was not sent may move even when it is not idempotent.
+     */
+    static TokenCredential notSentOnFailure(TokenCredential credential) {
+        return request -> {
+            Mono<com.azure.core.credential.AccessToken> token;
+            try {
+                token = credential.getToken(request);
+            } catch (RuntimeException e) {
+                return Mono.error(tokenFailed(e));
+            }
+            return token == null ? Mono.error(tokenFailed(new IllegalStateException("the credential returned null")))
+                : token.onErrorMap(e -> !(e instanceof AttemptNotSentException), ClientCore::tokenFailed);
+        };
+    }
+
+    private static AttemptNotSentException tokenFailed(Throwable e) {
+        return new AttemptNotSentException("could not get an access token: " + Outcomes.describe(e), e);
     }
 
     private static final Set<RegionRouter> STARTED_ROUTERS =
@@ -241,7 +265,7 @@ final class ClientCore implements AutoCloseable {
     /** The key to send to a region: its own, else the client's default, else none. */
     String keyFor(Region region) {
         String k = region.functionKey();
-        return k != null ? k : defaultKey;
+        return k != null || defaultKey == null ? k : defaultKey.get();
     }
 
     @Override
@@ -249,18 +273,19 @@ final class ClientCore implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        // In-flight calls end at once with a "client closed" error; their attempts are cancelled, which closes
+        // their connections. New calls were refused from the moment the flag was set.
+        for (CallExecutor.Call call : calls) {
+            call.closeNow();
+        }
+        failureLog.close();
         try {
             router.close();
         } catch (RuntimeException e) {
             LOGGER.atWarning().log("Router failed to close", e);
         }
         scheduler.shutdownNow();
-        timers.stop();
-        try {
-            scheduler.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        lease.close();
         if (ownedProvider != null) {
             ownedProvider.disposeLater().block(Duration.ofSeconds(5));
         }

@@ -63,6 +63,10 @@ public final class FunctionAsyncClient implements AutoCloseable {
         return core.executor.execute(request, context);
     }
 
+    ClientCore core() {
+        return core;
+    }
+
     /** @return the configured regions, in configuration order */
     public List<Region> regions() {
         return core.regions;
@@ -84,7 +88,12 @@ public final class FunctionAsyncClient implements AutoCloseable {
         return core.router.ready().onErrorResume(e -> Mono.empty());
     }
 
-    /** Stops the router's probes and timers and releases pooled connections. Idempotent. */
+    /**
+     * Closes the client. Calls still in flight end at once with a {@link FunctionCallException} saying the client
+     * was closed (their connections are closed; an answer that arrives later is discarded); calls subscribed
+     * afterwards fail with {@link IllegalStateException}. Stops the router's probes, releases pooled connections and
+     * this client's hold on the process-wide timer thread. Idempotent.
+     */
     @Override
     public void close() {
         core.close();

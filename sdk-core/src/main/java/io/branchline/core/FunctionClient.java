@@ -24,6 +24,12 @@ import java.util.concurrent.TimeoutException;
  */
 @ServiceClient(builder = FunctionClientBuilder.class)
 public final class FunctionClient implements AutoCloseable {
+    /**
+     * How long a blocking call may wait past its deadline before it gives up on its own: {@value #BLOCKING_MARGIN_MS}
+     * ms. Calls end by their deadline inside the client; this only bounds the wait should that ever fail.
+     */
+    static final long BLOCKING_MARGIN_MS = 1000;
+    private static final Duration BLOCKING_MARGIN = Duration.ofMillis(BLOCKING_MARGIN_MS);
     private final FunctionAsyncClient async;
 
     FunctionClient(FunctionAsyncClient async) {
@@ -31,7 +37,8 @@ public final class FunctionClient implements AutoCloseable {
     }
 
     /**
-     * Calls a function and waits for the answer (at most the call's deadline).
+     * Calls a function and waits for the answer: at most the call's deadline (the request's, else
+     * {@code timeout.call}), however the call fails.
      *
      * @param request the request
      * @return the response of a region that answered 2xx or 3xx
@@ -52,7 +59,20 @@ public final class FunctionClient implements AutoCloseable {
      */
     public FunctionResponse invoke(FunctionRequest request, Context context) {
         Objects.requireNonNull(request, "request");
-        return async.invoke(request, context).block();
+        Duration deadline = request.deadline() != null ? request.deadline() : async.core().timeouts.call();
+        Duration bound = deadline.plus(BLOCKING_MARGIN);
+        try {
+            return async.invoke(request, context).block(bound);
+        } catch (IllegalStateException e) {
+            if (String.valueOf(e.getMessage()).startsWith("Timeout on blocking read")) {
+                // The call is bounded by its deadline inside the client; this is the last line of defence should
+                // anything inside fail to end it. The call was cancelled by block().
+                throw new FunctionCallException("Call " + request.method() + ' ' + request.route() + " did not end"
+                    + " within its deadline of " + deadline.toMillis() + " ms plus " + BLOCKING_MARGIN.toMillis()
+                    + " ms and was cancelled", null, null, 0, java.util.List.of(), null);
+            }
+            throw e;
+        }
     }
 
     /** @return the configured regions, in configuration order */
@@ -92,7 +112,12 @@ public final class FunctionClient implements AutoCloseable {
         }
     }
 
-    /** Stops the router's probes and timers and releases pooled connections. Idempotent. */
+    /**
+     * Closes the client. Calls still in flight end at once with a {@link FunctionCallException} saying the client
+     * was closed (their connections are closed; an answer that arrives later is discarded); calls made afterwards
+     * throw {@link IllegalStateException}. Stops the router's probes, releases pooled connections and this client's
+     * hold on the process-wide timer thread. Idempotent.
+     */
     @Override
     public void close() {
         async.close();

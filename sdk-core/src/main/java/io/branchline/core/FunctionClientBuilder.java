@@ -71,6 +71,8 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     final List<Region> regions = new ArrayList<>();
     String endpoint;
     String functionKey;
+    /** The default key read from a file (branchline.function-key-file); functionKey(...) wins over it. */
+    java.util.function.Supplier<String> functionKeySource;
     TokenCredential credential;
     String scope;
     HttpClient httpClient;

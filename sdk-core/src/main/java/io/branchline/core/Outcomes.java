@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 
 /** Classifies attempt failures and parses Retry-After. */
@@ -37,13 +38,19 @@ final class Outcomes {
     static AttemptOutcome ofError(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String cls = t.getClass().getName();
+            if (t instanceof AttemptNotSentException) {
+                return AttemptOutcome.NOT_SENT;
+            }
             if (t instanceof ConnectException || t instanceof UnknownHostException || t instanceof NoRouteToHostException
                 || t instanceof SSLHandshakeException || cls.equals("io.netty.channel.ConnectTimeoutException")
                 || cls.startsWith("io.netty.handler.proxy.") || cls.equals("io.netty.channel.AbstractChannel$AnnotatedConnectException")
-                || cls.equals("io.netty.resolver.dns.DnsResolveContext$SearchDomainUnknownHostException")) {
+                || cls.equals("io.netty.resolver.dns.DnsResolveContext$SearchDomainUnknownHostException")
+                || cls.startsWith("reactor.netty.internal.shaded.reactor.pool.PoolAcquire")
+                || cls.equals("reactor.netty.internal.shaded.reactor.pool.PoolShutdownException")
+                || isBadPort(t)) {
                 return AttemptOutcome.CONNECT_FAILED;
             }
-            if (t instanceof SSLException && String.valueOf(t.getMessage()).toLowerCase().contains("handshake")) {
+            if (t instanceof SSLException && String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT).contains("handshake")) {
                 return AttemptOutcome.CONNECT_FAILED;
             }
             if (t instanceof TimeoutException || cls.equals("io.netty.handler.timeout.ReadTimeoutException")
@@ -56,8 +63,19 @@ final class Outcomes {
         return AttemptOutcome.IO_ERROR;
     }
 
-    /** A short, secret-free description of a failure. */
+    private static boolean isBadPort(Throwable t) {
+        return t instanceof IllegalArgumentException && String.valueOf(t.getMessage()).startsWith("port out of range");
+    }
+
+    /**
+     * A short, secret-free description of a failure in plain words: what happened on the network, not which library
+     * class noticed it.
+     */
     static String describe(Throwable error) {
+        String plain = plain(error);
+        if (plain != null) {
+            return Redaction.text(plain);
+        }
         Throwable root = error;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -72,7 +90,78 @@ final class Outcomes {
             sb.append(" (caused by ").append(root.getClass().getSimpleName()).append(": ")
                 .append(rootMsg.length() > 200 ? rootMsg.substring(0, 200) + "..." : rootMsg).append(')');
         }
-        return Redaction.text(sb.toString());
+        return Redaction.text(internalsRemoved(sb.toString()));
+    }
+
+    /** Known failures, each in the words an operator would use; {@code null} when the failure is not known. */
+    private static String plain(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String cls = t.getClass().getName();
+            String msg = t.getMessage() == null ? "" : t.getMessage();
+            if (t instanceof AttemptNotSentException || t instanceof TimeoutException
+                || t instanceof ResponseTooLargeException) {
+                return msg;
+            }
+            if (cls.equals("io.netty.handler.ssl.SslHandshakeTimeoutException")) {
+                return "TLS handshake not finished in time: the server accepted the connection but did not answer"
+                    + " the handshake (" + msg.replaceAll("^.*?(\\d+ ?ms).*$", "$1") + ")";
+            }
+            if (t instanceof SSLHandshakeException || t instanceof SSLException && msg.toLowerCase(Locale.ROOT).contains("handshake")) {
+                return "TLS handshake failed: " + internalsRemoved(msg);
+            }
+            if (cls.equals("io.netty.channel.ConnectTimeoutException")) {
+                return "no connection within the connect timeout (" + internalsRemoved(msg) + ")";
+            }
+            if (cls.startsWith("io.netty.handler.proxy.")) {
+                return "the proxy did not open a tunnel to the region (" + internalsRemoved(msg) + ")";
+            }
+            if (t instanceof ConnectException) {
+                return "connection refused (" + internalsRemoved(msg) + ")";
+            }
+            if (t instanceof UnknownHostException || cls.endsWith("SearchDomainUnknownHostException")) {
+                return "host name not found (DNS): " + internalsRemoved(msg);
+            }
+            if (t instanceof NoRouteToHostException) {
+                return "no route to host: " + internalsRemoved(msg);
+            }
+            if (cls.equals("io.netty.handler.timeout.ReadTimeoutException")) {
+                return "the response stalled: no data within the read timeout";
+            }
+            if (cls.equals("io.netty.handler.timeout.WriteTimeoutException")) {
+                return "the request could not be written within the timeout";
+            }
+            if (cls.equals("reactor.netty.http.client.PrematureCloseException")) {
+                return msg.contains("BEFORE response") ? "the server closed the connection before answering"
+                    : "the server closed the connection during the response";
+            }
+            if (cls.startsWith("reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeout")) {
+                return "no connection from the pool within the call's deadline (every pooled connection busy)";
+            }
+            if (cls.startsWith("reactor.netty.internal.shaded.reactor.pool.PoolAcquirePending")) {
+                return "too many calls waiting for a pooled connection";
+            }
+            if (cls.equals("reactor.netty.internal.shaded.reactor.pool.PoolShutdownException")) {
+                return "the connection pool was shut down (the client is closed)";
+            }
+            if (isBadPort(t)) {
+                return "the region's port is out of range (" + msg + ")";
+            }
+            if (cls.equals("io.netty.channel.unix.Errors$NativeIoException") || t instanceof java.net.SocketException) {
+                if (msg.toLowerCase(Locale.ROOT).contains("reset")) {
+                    return "the connection was reset by the server";
+                }
+            }
+            if (msg.startsWith("Error while acquiring from")) {
+                continue; // a wrapper around the real failure: describe its cause
+            }
+        }
+        return null;
+    }
+
+    /** Drops library object names such as {@code reactor.netty.internal....SimpleDequePool@1f652e88} from a message. */
+    private static String internalsRemoved(String msg) {
+        return msg.replaceAll("(?:[a-z][a-z0-9_]*\\.)+[A-Z][A-Za-z0-9_$]*@[0-9a-f]+", "a connection pool")
+            .replaceAll("\\b(?:io\\.netty|reactor\\.netty|reactor\\.core)(?:\\.[A-Za-z0-9_$]+)+", "the transport");
     }
 
     /**

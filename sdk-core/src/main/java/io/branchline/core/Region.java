@@ -12,6 +12,8 @@ import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import com.azure.core.util.logging.ClientLogger;
+
 /**
  * One regional deployment of the function app: a name, a base URL and, optionally, the function key of that
  * region's app, a priority and a weight. Immutable and thread-safe.
@@ -186,6 +188,10 @@ public final class Region {
                 throw new IllegalArgumentException("Base URL of region '" + name + "' must not have a query or fragment"
                     + " (pass the function key with functionKey(...), not as ?code=), was " + Redaction.url(baseUrl));
             }
+            if (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65535)) {
+                throw new IllegalArgumentException("Base URL of region '" + name + "' has port " + uri.getPort()
+                    + ", out of range: expected 1 to 65535, such as https://<app>.azurewebsites.net:443");
+            }
             this.baseUri = uri;
             this.baseUrl = trimmed;
         }
@@ -216,7 +222,7 @@ public final class Region {
          */
         public Builder functionKeyFromFile(Path file) {
             Objects.requireNonNull(file, "file");
-            FileKey key = new FileKey(name, file);
+            FileKey key = new FileKey("region '" + name + "'", file, FileKey.RECHECK_NANOS);
             try {
                 key.get();
             } catch (UncheckedIOException e) {
@@ -254,6 +260,12 @@ public final class Region {
             return this;
         }
 
+        /** A key from any source; for the client's own use (a file key) and tests. */
+        Builder functionKey(Supplier<String> source) {
+            this.functionKey = Objects.requireNonNull(source, "source");
+            return this;
+        }
+
         /**
          * Builds the region.
          *
@@ -264,46 +276,95 @@ public final class Region {
         }
     }
 
-    /** A key read from a file and read again when its modification time changes. */
-    private static final class FileKey implements Supplier<String> {
-        private final String region;
+    /**
+     * A key file for the client's default key (same rotation rules as a region's).
+     *
+     * @throws IllegalArgumentException when the file holds no key now
+     */
+    static Supplier<String> fileKey(String owner, Path file) {
+        FileKey key = new FileKey(owner, file, FileKey.RECHECK_NANOS);
+        try {
+            key.get();
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return key;
+    }
+
+    /**
+     * A key read from a file, looked at again at most once a second. Rotation cannot break calls: a file that is
+     * empty, unreadable or holds something that is not a key (as while it is being rewritten) keeps the last good key
+     * and warns once; a new key is taken only when two looks a recheck apart read the same text, so a half-written
+     * key is never sent.
+     */
+    static final class FileKey implements Supplier<String> {
+        static final long RECHECK_NANOS = 1_000_000_000L;
+        private static final ClientLogger LOGGER = new ClientLogger(FileKey.class);
+        private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]+");
+
+        private final String owner;
         private final Path file;
-        private static final long RECHECK_NANOS = 1_000_000_000L;
-        private volatile long modified = Long.MIN_VALUE;
+        private final long recheckNanos;
         private volatile String key;
         private volatile long checkedAtNanos;
+        /** A new key read once, taken when the next look reads it again; guarded by {@code this}. */
+        private String candidate;
+        private boolean warned;
 
-        FileKey(String region, Path file) {
-            this.region = region;
+        FileKey(String owner, Path file, long recheckNanos) {
+            this.owner = owner;
             this.file = file;
+            this.recheckNanos = recheckNanos;
         }
 
         @Override
         public String get() {
-            // Called for every attempt: look at the file at most once a second, not on every call.
+            // Called for every attempt: look at the file at most once a recheck interval, not on every call.
             long now = System.nanoTime();
             String cached = key;
-            if (cached != null && now - checkedAtNanos < RECHECK_NANOS) {
+            if (cached != null && now - checkedAtNanos < recheckNanos) {
                 return cached;
             }
-            checkedAtNanos = now;
-            try {
-                long m = Files.getLastModifiedTime(file).toMillis();
-                if (m != modified || key == null) {
-                    String k = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
-                    if (k.isEmpty()) {
-                        throw new IllegalArgumentException("Function key file of region '" + region + "' is empty: " + file);
-                    }
-                    key = k;
-                    modified = m;
-                }
-                return key;
-            } catch (IOException e) {
-                if (key != null) {
+            synchronized (this) {
+                if (key != null && now - checkedAtNanos < recheckNanos) {
                     return key;
                 }
-                throw new UncheckedIOException("Cannot read the function key file of region '" + region + "': " + file
-                    + " (" + e.getClass().getSimpleName() + ")", e);
+                checkedAtNanos = now;
+                String read;
+                String problem = null;
+                try {
+                    read = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+                    if (read.isEmpty()) {
+                        problem = "is empty";
+                    } else if (!KEY.matcher(read).matches()) {
+                        problem = "does not hold a single key (white space or control characters inside)";
+                    }
+                } catch (IOException | RuntimeException e) {
+                    read = null;
+                    problem = "cannot be read (" + e.getClass().getSimpleName() + ")";
+                }
+                if (problem != null) {
+                    if (key == null) {
+                        String msg = "Cannot read the function key file of " + owner + ": " + file + " " + problem
+                            + "; write the key into it";
+                        throw new UncheckedIOException(msg, new IOException(msg));
+                    }
+                    if (!warned) {
+                        warned = true;
+                        LOGGER.atWarning().log("Function key file of " + owner + " " + problem + ": " + file
+                            + "; the last good key is used until the file holds a key again");
+                    }
+                    candidate = null;
+                    return key;
+                }
+                warned = false;
+                if (key == null || read.equals(candidate)) {
+                    key = read;
+                    candidate = null;
+                } else if (!read.equals(key)) {
+                    candidate = read; // maybe half-written: taken when the next look reads the same
+                }
+                return key;
             }
         }
     }

@@ -112,6 +112,8 @@ public interface RegionRouter extends AutoCloseable {
 
     /**
      * An attempt acquired with {@link #tryAcquire} ended: learn from its outcome and latency, and release its slot.
+     * An attempt that could not even be prepared (no key, no token) is reported as
+     * {@link io.branchline.core.models.AttemptOutcome#REJECTED}: it says nothing about the region.
      *
      * @param region the region
      * @param attempt the attempt

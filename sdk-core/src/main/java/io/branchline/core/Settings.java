@@ -127,8 +127,8 @@ final class Settings {
             String file = get("branchline.function-key-file");
             if (key != null) {
                 b.functionKey = key;
-            } else if (file != null) {
-                b.functionKey = readKeyFile("branchline.function-key-file", file);
+            } else if (file != null && b.functionKeySource == null) {
+                b.functionKeySource = keyFile("branchline.function-key-file", file);
             }
         }
         if (b.credential == null) {
@@ -289,16 +289,13 @@ final class Settings {
         return out;
     }
 
-    private String readKeyFile(String property, String file) {
+    /** A key file read again when it changes, like a region's key file. */
+    private java.util.function.Supplier<String> keyFile(String property, String file) {
         try {
-            String k = Files.readString(Path.of(file)).trim();
-            if (k.isEmpty()) {
-                throw new IllegalArgumentException("Setting " + label(property) + ": file " + file + " is empty");
-            }
-            return k;
-        } catch (java.io.IOException | java.nio.file.InvalidPathException e) {
-            throw new IllegalArgumentException("Setting " + label(property) + ": cannot read " + file + " ("
-                + e.getClass().getSimpleName() + "); check the path and its permissions", e);
+            return Region.fileKey("the client's default key", Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Setting " + label(property) + ": " + e.getMessage()
+                + "; check the path and its permissions", e);
         }
     }
 

@@ -42,6 +42,8 @@ final class Transport {
     }
 
     static Built create(TimeoutOptions timeouts, ProxyOptions proxy, TlsOptions tls, Duration dnsRefresh) {
+        // TLS settings first: when they fail, nothing has been started that would need releasing
+        SslContext ssl = tls == null ? defaultSslContext() : sslContext(tls);
         ConnectionProvider provider = ConnectionProvider.builder("branchline")
             .maxConnections(1000)
             .pendingAcquireMaxCount(-1)
@@ -57,10 +59,11 @@ final class Transport {
             // proxy, the proxy resolves the target: no local resolver is configured then.
             base = base.resolver(spec -> spec.cacheMaxTimeToLive(dnsRefresh).cacheNegativeTimeToLive(Duration.ofSeconds(1)));
         }
-        if (tls != null) {
-            SslContext ssl = sslContext(tls);
-            base = base.secure(spec -> spec.sslContext(ssl));
-        }
+        // The TLS handshake is part of connecting: bounded by the connect timeout (Reactor Netty's default is 10 s),
+        // and a handshake that fails or times out is CONNECT_FAILED, so even a POST may move to another region.
+        // Reactor Netty applies it to https URLs only.
+        Duration handshake = timeouts.connect();
+        base = base.secure(spec -> spec.sslContext(ssl).handshakeTimeout(handshake));
         if (proxy != null) {
             base = withProxy(base, proxy, timeouts.connect());
         }
@@ -104,6 +107,14 @@ final class Transport {
                 p.nonProxyHosts(nonProxyHosts);
             }
         });
+    }
+
+    private static SslContext defaultSslContext() {
+        try {
+            return SslContextBuilder.forClient().build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("Cannot set up TLS with the JVM's default trust store: " + e.getMessage(), e);
+        }
     }
 
     static SslContext sslContext(TlsOptions tls) {

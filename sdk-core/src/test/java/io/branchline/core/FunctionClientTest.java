@@ -259,10 +259,11 @@ class FunctionClientTest {
             FunctionResponse r = client.invoke(FunctionRequest.get("/api/x").preferRegions("ne").build());
             assertEquals("ne", r.region().name());
             we.enqueue(Fixtures.status(503));
-            NoRegionAvailableException e = assertThrows(NoRegionAvailableException.class,
+            FunctionCallException e = Fixtures.callFails(
                 () -> client.invoke(FunctionRequest.get("/api/x").excludeRegions("ne").build()));
-            assertEquals("excluded by the request", e.unavailableRegions().get("ne"));
-            assertTrue(e.getMessage().contains("ne"), e.getMessage());
+            assertEquals(503, e.statusCode());
+            assertTrue(e.getMessage().contains("ne: excluded by the request"), e.getMessage());
+            assertEquals(1, e.attempts().size());
         }
     }
 

@@ -8,6 +8,11 @@ public enum AttemptOutcome {
     SUCCESS(true, false),
     /** The request never reached the server: DNS failure, connection refused or reset while connecting, TLS handshake failure. */
     CONNECT_FAILED(false, true),
+    /**
+     * Not sent: the attempt could not be prepared (the function key could not be read, the access token could not be
+     * fetched, the request could not be built) or the client closed. Nothing left this machine.
+     */
+    NOT_SENT(false, true),
     /** Not sent: the region's concurrency limit was full or its circuit was open when the attempt was due. */
     REJECTED(false, true),
     /** No answer within the attempt's time budget; the server may have received and processed the request. */
