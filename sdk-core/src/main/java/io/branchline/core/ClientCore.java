@@ -159,7 +159,8 @@ final class ClientCore implements AutoCloseable {
                     proxy = ProxyOptions.fromConfiguration(config, true);
                 }
                 Transport.Built built = Transport.create(timeouts, proxy, b.tls,
-                    b.dnsRefresh == null ? FunctionClientBuilder.DEFAULT_DNS_REFRESH : b.dnsRefresh);
+                    b.dnsRefresh == null ? FunctionClientBuilder.DEFAULT_DNS_REFRESH : b.dnsRefresh,
+                    regions.stream().anyMatch(Region::isHttps));
                 http = built.client;
                 owned = built.provider;
             } else if (b.proxy != null || b.tls != null) {

@@ -41,9 +41,10 @@ final class Transport {
         }
     }
 
-    static Built create(TimeoutOptions timeouts, ProxyOptions proxy, TlsOptions tls, Duration dnsRefresh) {
+    static Built create(TimeoutOptions timeouts, ProxyOptions proxy, TlsOptions tls, Duration dnsRefresh,
+        boolean anyHttps) {
         // TLS settings first: when they fail, nothing has been started that would need releasing
-        SslContext ssl = tls == null ? defaultSslContext() : sslContext(tls);
+        SslContext ssl = tls != null ? sslContext(tls) : anyHttps ? DefaultTls.CONTEXT : null;
         ConnectionProvider provider = ConnectionProvider.builder("branchline")
             .maxConnections(1000)
             .pendingAcquireMaxCount(-1)
@@ -62,8 +63,10 @@ final class Transport {
         // The TLS handshake is part of connecting: bounded by the connect timeout (Reactor Netty's default is 10 s),
         // and a handshake that fails or times out is CONNECT_FAILED, so even a POST may move to another region.
         // Reactor Netty applies it to https URLs only.
-        Duration handshake = timeouts.connect();
-        base = base.secure(spec -> spec.sslContext(ssl).handshakeTimeout(handshake));
+        if (ssl != null) {
+            Duration handshake = timeouts.connect();
+            base = base.secure(spec -> spec.sslContext(ssl).handshakeTimeout(handshake));
+        }
         if (proxy != null) {
             base = withProxy(base, proxy, timeouts.connect());
         }
@@ -109,11 +112,17 @@ final class Transport {
         });
     }
 
-    private static SslContext defaultSslContext() {
-        try {
-            return SslContextBuilder.forClient().build();
-        } catch (javax.net.ssl.SSLException e) {
-            throw new IllegalStateException("Cannot set up TLS with the JVM's default trust store: " + e.getMessage(), e);
+    /** The JVM's default trust, built once per process on first use (loading the trust store is not cheap). */
+    private static final class DefaultTls {
+        static final SslContext CONTEXT = build();
+
+        private static SslContext build() {
+            try {
+                return SslContextBuilder.forClient().build();
+            } catch (javax.net.ssl.SSLException e) {
+                throw new IllegalStateException("Cannot set up TLS with the JVM's default trust store: "
+                    + e.getMessage(), e);
+            }
         }
     }
 
