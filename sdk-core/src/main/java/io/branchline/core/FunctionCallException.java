@@ -8,11 +8,15 @@ import io.branchline.core.models.Attempt;
 import java.util.List;
 
 /**
- * A call failed: the last region answered with an error status, or no region answered in time. The message and
- * {@link #attempts()} tell which regions were tried and why each failed. Never holds function keys or tokens.
+ * A call failed after at least one attempt reached a region: a region answered with an error status, did not answer
+ * in time, or broke the connection after the request was sent. The message and {@link #attempts()} tell which regions
+ * were tried and why each failed. When nothing could be sent anywhere, the subclass
+ * {@link NoRegionAvailableException} is thrown instead.
  *
- * <p>When a region answered, {@link #statusCode()} is its status and {@link #getResponse()} its response (its body
- * already read, available through {@link #responseBody()}).
+ * <p>When a region answered, {@link #statusCode()} is the last answer's status and {@link #getResponse()} that answer:
+ * its headers and its body (read up to the client's response size limit, also available through
+ * {@link #responseBody()}). The response's {@link HttpResponse#getRequest() request} is a redacted copy: function
+ * keys, tokens and {@code code=} values are masked. Never holds function keys or tokens.
  *
  * <p><strong>Handling failures</strong></p>
  *

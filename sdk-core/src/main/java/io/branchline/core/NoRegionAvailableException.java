@@ -6,9 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * No region could serve the call: every region was tried and failed, or was skipped (circuit open, unhealthy,
- * throttled, excluded) and nothing was left to try within the deadline. {@link #unavailableRegions()} names each
- * region that was not tried and why; {@link #attempts()} lists those that were.
+ * The call could not be sent to any region: every region was out of reach (connection refused, DNS, TLS handshake),
+ * could not be prepared (no key, no token) or was left out (circuit open, unhealthy, throttled, excluded). Nothing
+ * reached a function, so the call can be repeated safely. {@link #unavailableRegions()} names each region, in the
+ * order they were considered, and why; {@link #attempts()} lists the attempts made. When at least one region was
+ * reached, the call fails with a plain {@link FunctionCallException} instead.
  */
 public class NoRegionAvailableException extends FunctionCallException {
     private static final long serialVersionUID = 1L;
@@ -18,10 +20,10 @@ public class NoRegionAvailableException extends FunctionCallException {
     NoRegionAvailableException(String message, String lastRegion, int lastStatus, List<Attempt> attempts,
         Map<String, String> unavailable, Throwable cause) {
         super(message, null, lastRegion, lastStatus, attempts, cause);
-        this.unavailable = Map.copyOf(unavailable);
+        this.unavailable = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(unavailable));
     }
 
-    /** @return the regions that were not tried, each with the reason */
+    /** @return every region considered, in order, each with the reason it could not be sent to */
     public Map<String, String> unavailableRegions() {
         return unavailable;
     }

@@ -107,7 +107,13 @@ final class Outcomes {
                     + " the handshake (" + msg.replaceAll("^.*?(\\d+ ?ms).*$", "$1") + ")";
             }
             if (t instanceof SSLHandshakeException || t instanceof SSLException && msg.toLowerCase(Locale.ROOT).contains("handshake")) {
-                return "TLS handshake failed: " + internalsRemoved(msg);
+                // the deepest cause says why (an untrusted certificate, a name mismatch); the wrapper often does not
+                Throwable root = t;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                String why = root.getMessage() == null ? msg : root.getMessage();
+                return "TLS handshake failed: " + internalsRemoved(why);
             }
             if (cls.equals("io.netty.channel.ConnectTimeoutException")) {
                 return "no connection within the connect timeout (" + internalsRemoved(msg) + ")";

@@ -124,7 +124,7 @@ class TimeoutTest {
                 for (int i = 0; i < 3; i++) {
                     Socket s = new Socket();
                     try {
-                        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 200);
+                        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort()), 1000);
                     } catch (IOException ignored) {
                         // the backlog is full already
                     }
