@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Everything a built client holds: resolved settings, the pipeline, the router, listeners and the scheduler. */
@@ -286,6 +287,11 @@ final class ClientCore implements AutoCloseable {
             LOGGER.atWarning().log("Router failed to close", e);
         }
         scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         lease.close();
         if (ownedProvider != null) {
             ownedProvider.disposeLater().block(Duration.ofSeconds(5));

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeUnit;
 final class ClientScheduler extends AbstractExecutorService implements ScheduledExecutorService {
     private final ScheduledExecutorService shared;
     private final Set<Future<?>> tasks = ConcurrentHashMap.newKeySet();
+    /** This client's tasks running now; guarded by {@code this}. */
+    private int running;
     private volatile boolean shutdown;
 
     ClientScheduler(ScheduledExecutorService shared) {
@@ -43,13 +45,34 @@ final class ClientScheduler extends AbstractExecutorService implements Scheduled
     }
 
     private Runnable untracking(Runnable r, Future<?>[] self) {
+        Runnable counted = counting(r);
         return () -> {
             try {
-                r.run();
+                counted.run();
             } finally {
                 Future<?> f = self[0];
                 if (f != null) {
                     tasks.remove(f);
+                }
+            }
+        };
+    }
+
+    /** Counts the task while it runs, so that close() can wait for this client's running work to end. */
+    private Runnable counting(Runnable r) {
+        return () -> {
+            synchronized (this) {
+                if (shutdown) {
+                    return;
+                }
+                running++;
+            }
+            try {
+                r.run();
+            } finally {
+                synchronized (this) {
+                    running--;
+                    notifyAll();
                 }
             }
         };
@@ -70,7 +93,20 @@ final class ClientScheduler extends AbstractExecutorService implements Scheduled
         Future<?>[] self = new Future<?>[1];
         ScheduledFuture<V> f = shared.schedule(() -> {
             try {
-                return callable.call();
+                synchronized (this) {
+                    if (shutdown) {
+                        return null;
+                    }
+                    running++;
+                }
+                try {
+                    return callable.call();
+                } finally {
+                    synchronized (this) {
+                        running--;
+                        notifyAll();
+                    }
+                }
             } finally {
                 Future<?> me = self[0];
                 if (me != null) {
@@ -85,13 +121,13 @@ final class ClientScheduler extends AbstractExecutorService implements Scheduled
     @Override
     public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
         check();
-        return track(shared.scheduleAtFixedRate(command, initialDelay, period, unit));
+        return track(shared.scheduleAtFixedRate(counting(command), initialDelay, period, unit));
     }
 
     @Override
     public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
         check();
-        return track(shared.scheduleWithFixedDelay(command, initialDelay, delay, unit));
+        return track(shared.scheduleWithFixedDelay(counting(command), initialDelay, delay, unit));
     }
 
     @Override
@@ -106,7 +142,9 @@ final class ClientScheduler extends AbstractExecutorService implements Scheduled
 
     @Override
     public List<Runnable> shutdownNow() {
-        shutdown = true;
+        synchronized (this) {
+            shutdown = true;
+        }
         for (Future<?> f : tasks) {
             f.cancel(false);
         }
@@ -120,12 +158,23 @@ final class ClientScheduler extends AbstractExecutorService implements Scheduled
     }
 
     @Override
-    public boolean isTerminated() {
-        return shutdown && tasks.isEmpty();
+    public synchronized boolean isTerminated() {
+        return shutdown && running == 0;
     }
 
+    /** Waits for this client's tasks that were running when it shut down; never on the shared thread itself. */
     @Override
-    public boolean awaitTermination(long timeout, TimeUnit unit) {
-        return isTerminated();
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long until = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (this) {
+            while (!(shutdown && running == 0)) {
+                long left = until - System.nanoTime();
+                if (left <= 0 || Thread.currentThread().getName().equals("branchline-scheduler")) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            return true;
+        }
     }
 }

@@ -13,7 +13,6 @@ import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.ClientOptions;
 import com.azure.core.util.Configuration;
-import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.models.FailoverOptions;
 import io.branchline.core.models.TimeoutOptions;
 import io.branchline.core.models.TlsOptions;
@@ -61,7 +60,6 @@ import java.util.Set;
  */
 public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuilder>, TokenCredentialTrait<FunctionClientBuilder>,
     ConfigurationTrait<FunctionClientBuilder>, EndpointTrait<FunctionClientBuilder> {
-    private static final ClientLogger LOGGER = new ClientLogger(FunctionClientBuilder.class);
 
     /** Default interval after which connections are replaced so host names are resolved again: 30 seconds. */
     public static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(30);
@@ -192,7 +190,7 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     public FunctionClientBuilder functionKey(String key) {
         Objects.requireNonNull(key, "key");
         if (key.isBlank()) {
-            throw LOGGER.logExceptionAsError(new IllegalArgumentException("functionKey is blank"));
+            throw new IllegalArgumentException("functionKey is blank");
         }
         this.functionKey = key.trim();
         return this;
@@ -388,8 +386,8 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     public FunctionClientBuilder dnsRefreshInterval(Duration interval) {
         Objects.requireNonNull(interval, "interval");
         if (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofHours(1)) > 0) {
-            throw LOGGER.logExceptionAsError(new IllegalArgumentException(
-                "dnsRefreshInterval must be from 1 second to 1 hour, was " + interval));
+            throw new IllegalArgumentException(
+                "dnsRefreshInterval must be from 1 second to 1 hour, was " + interval);
         }
         this.dnsRefresh = interval;
         return this;
@@ -403,7 +401,7 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
      */
     public FunctionClientBuilder maxResponseSize(long bytes) {
         if (bytes < 1) {
-            throw LOGGER.logExceptionAsError(new IllegalArgumentException("maxResponseSize must be at least 1 byte, was " + bytes));
+            throw new IllegalArgumentException("maxResponseSize must be at least 1 byte, was " + bytes);
         }
         this.maxResponseBytes = bytes;
         return this;
@@ -467,8 +465,8 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
         Set<String> names = new HashSet<>();
         for (Region r : regions) {
             if (!names.add(r.name())) {
-                throw LOGGER.logExceptionAsError(new IllegalStateException("Region '" + r.name()
-                    + "' is configured twice: give each region a distinct name"));
+                throw new IllegalStateException("Region '" + r.name()
+                    + "' is configured twice: give each region a distinct name");
             }
         }
     }

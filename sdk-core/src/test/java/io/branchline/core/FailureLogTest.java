@@ -98,6 +98,9 @@ class FailureLogTest {
         assertThrows(IllegalStateException.class, () -> builder().buildClient());
         assertThrows(IllegalStateException.class, () -> builder().allowPlainHttp(false)
             .region(Region.of("we", "http://127.0.0.1:1")).buildClient());
+        assertThrows(IllegalArgumentException.class, () -> new FunctionClientBuilder().functionKey(" "));
+        assertThrows(IllegalStateException.class, () -> builder().region(Region.of("we", "http://127.0.0.1:1"))
+            .region(Region.of("we", "http://127.0.0.1:2")).buildClient());
         String logs = captured.toString(StandardCharsets.UTF_8);
         assertTrue(logs.lines().noneMatch(l -> l.contains(" ERROR ")), logs);
     }
