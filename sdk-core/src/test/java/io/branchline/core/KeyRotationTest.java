@@ -81,8 +81,9 @@ class KeyRotationTest {
             }
         });
         Path file = Files.writeString(dir.resolve("we.key"), ALPHA);
-        Region we = Region.builder("we", server.url("/").toString())
-            .functionKey(new Region.FileKey("region 'we'", file, 0)).build();
+        Region.FileKey key = new Region.FileKey("region 'we'", file, 0);
+        assertEquals(ALPHA, key.get()); // read once when the region is built, as functionKeyFromFile does
+        Region we = Region.builder("we", server.url("/").toString()).functionKey(key).build();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger rewrites = new AtomicInteger();
         Thread writer = new Thread(() -> {

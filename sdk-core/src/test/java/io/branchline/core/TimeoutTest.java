@@ -5,6 +5,7 @@ import io.branchline.core.models.TimeoutOptions;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -33,11 +34,24 @@ class TimeoutTest {
     @StartStop
     final MockWebServer ne = new MockWebServer();
 
-    private static final TimeoutOptions SHORT = TimeoutOptions.builder().response(Duration.ofMillis(200))
-        .read(Duration.ofMillis(200)).connect(Duration.ofMillis(300)).build();
+    /** Short, yet long enough for a loopback answer on a loaded machine: only a stalled server takes longer. */
+    private static final TimeoutOptions SHORT = TimeoutOptions.builder().response(Duration.ofMillis(1000))
+        .read(Duration.ofMillis(1000)).connect(Duration.ofMillis(1000)).build();
 
     private static MockResponse slowHeaders() {
         return new MockResponse.Builder().code(200).body("late").headersDelay(10, TimeUnit.SECONDS).build();
+    }
+
+    /** The transport's first use in a JVM (class loading, JIT) costs seconds on a loaded machine: pay it up front. */
+    @BeforeAll
+    static void warmTransport() throws Exception {
+        try (MockWebServer warm = new MockWebServer()) {
+            warm.start();
+            warm.enqueue(ok("{}"));
+            try (FunctionClient client = builder().region(region("warm", warm)).buildClient()) {
+                client.invoke(FunctionRequest.get("/api/warm").build());
+            }
+        }
     }
 
     @Test
