@@ -10,8 +10,6 @@ import io.branchline.core.Region;
 import io.branchline.core.RegionRouter;
 import io.branchline.core.models.FailoverOptions;
 import io.branchline.core.models.TimeoutOptions;
-import io.branchline.routing.BreakerOptions;
-import io.branchline.routing.HealthProbeOptions;
 import io.branchline.routing.NearestRegionRouter;
 import io.branchline.testkit.SimulatedRegion;
 
@@ -28,32 +26,29 @@ final class Clients {
     }
 
     /**
-     * The router options a branch team would choose for a handful of regions: probes every 500 ms (300 ms timeout,
-     * 2 failures / 2 passes), the default breaker, 1 s failback dwell and 1 s slow start; hedging as by default
-     * (p95 of the nearest's latency, floor 20 ms).
+     * The router as users get it: every default (probes every 5 s, default breaker, failback dwell 10 s, slow start
+     * 10 s, hedge at the nearest's p95 within 20 ms - 2 s).
      */
     static NearestRegionRouter router() {
-        return NearestRegionRouter.builder()
-            .healthProbe(HealthProbeOptions.builder().interval(Duration.ofMillis(500)).timeout(Duration.ofMillis(300))
-                .unhealthyThreshold(2).healthyThreshold(2).build())
-            .breaker(BreakerOptions.DEFAULT)
-            .failbackDwell(Duration.ofSeconds(1))
-            .slowStart(Duration.ofSeconds(1))
-            .build();
+        return NearestRegionRouter.create();
+    }
+
+    /** The only client settings changed from the defaults: the timeouts the baselines use too. */
+    static TimeoutOptions timeouts() {
+        return TimeoutOptions.builder().connect(CONNECT_TIMEOUT).response(RESPONSE_TIMEOUT).build();
     }
 
     static String describeRouter() {
-        return "NearestRegionRouter: probes 500 ms / timeout 300 ms / 2 fail / 2 pass, default breaker"
-            + " (3 in a row or 50 % of 10, open 5 s), failback dwell 1 s, slow start 1 s, hedge p95 (floor 20 ms);"
-            + " timeouts connect 1 s, response 2 s, call 10 s; FailoverOptions defaults (3 attempts, budget 20 % + 10/s)";
+        return "NearestRegionRouter with every default (probes 5 s / timeout 2 s / 2 fail / 2 pass, breaker 3 in a row"
+            + " or 50 % of 10 and open 5 s, failback dwell 10 s, slow start 10 s, hedge p95 within 20 ms - 2 s);"
+            + " FailoverOptions defaults; changed: timeouts connect 1 s and response 2 s, as the baselines";
     }
 
     static FunctionClient branchline(List<SimulatedRegion> regions, RegionRouter router, CallListener... listeners) {
         FunctionClientBuilder b = new FunctionClientBuilder()
             .configuration(Configuration.NONE)
             .allowPlainHttp(true)
-            .timeouts(TimeoutOptions.builder().connect(CONNECT_TIMEOUT).response(RESPONSE_TIMEOUT)
-                .call(Duration.ofSeconds(10)).build())
+            .timeouts(timeouts())
             .failover(FailoverOptions.DEFAULT)
             .router(router);
         for (SimulatedRegion r : regions) {

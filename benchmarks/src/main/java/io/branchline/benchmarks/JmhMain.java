@@ -193,7 +193,7 @@ public final class JmhMain {
      * JMH forks a JVM with {@code java.class.path}; under {@code mvn exec:java} the classes come from Maven's class
      * loader instead, so hand its URLs to the forks.
      */
-    private static void exposeClassPathToForks() {
+    static void exposeClassPathToForks() {
         ClassLoader cl = Thread.currentThread().getContextClassLoader();
         if (System.getProperty("java.class.path", "").contains("jmh-core") || !(cl instanceof URLClassLoader)) {
             return;

@@ -7,6 +7,10 @@ final class Machine {
     private Machine() {
     }
 
+    static String loadAverage() {
+        return String.format("%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+    }
+
     static String describe() {
         Runtime rt = Runtime.getRuntime();
         return rt.availableProcessors() + " cores, " + System.getProperty("java.vm.name") + " "

@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * and what each result means for the region's health, breaker and distance.
  *
  * <p>First ranking: at start every region is probed in quick rounds (all regions at once, the next round as soon as
- * the last answer is in). The first round only opens connections: its round trips are not measured. The ranking is
+ * the last answer is in). The first round only opens connections: its round trips are not measured and its failures
+ * (a cold process can miss a probe timeout) are not held against a region; the next rounds judge. The ranking is
  * settled when {@value #MIN_WARM_ROUNDS} measured rounds agree on the order with the round before, after
  * {@value #MAX_WARM_ROUNDS} measured rounds, or after {@value #WARM_UP_BUDGET_MILLIS} ms, whichever comes first;
  * then {@link #ready()} completes, hysteresis applies and the ranking may be saved.
@@ -223,7 +224,7 @@ final class Prober {
         try {
             if (r.statusWithin(probes.expectedStatusLow(), probes.expectedStatusHigh())) {
                 passed(s, r.latency().toNanos(), sentAtNanos, measured);
-            } else {
+            } else if (measured) {
                 failed(s, r);
             }
         } catch (RuntimeException e) {

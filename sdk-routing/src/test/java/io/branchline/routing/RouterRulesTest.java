@@ -178,6 +178,31 @@ class RouterRulesTest {
     }
 
     @Test
+    void aColdProcessMissingItsFirstProbeTimeoutDoesNotMarkTheRegionDown() {
+        ctx.script("a", -2_000, 5, 5, 5, 5, 5);
+        ctx.ok("a", 5);
+        ctx.ok("b", 20);
+        ctx.ok("c", 60);
+        router = NearestRegionRouter.builder().healthProbe(HealthProbeOptions.builder().unhealthyThreshold(1).build())
+            .build();
+        router.start(ctx);
+        router.ready().block(Duration.ofSeconds(10));
+        assertEquals(RegionHealth.HEALTHY, router.status().get(0).health());
+        assertEquals("a", first());
+    }
+
+    @Test
+    void aRegionFailingItsMeasuredRoundsIsDownWhenReady() {
+        ctx.refused("a");
+        router = NearestRegionRouter.builder().healthProbe(HealthProbeOptions.builder().unhealthyThreshold(2).build())
+            .build();
+        router.start(ctx);
+        router.ready().block(Duration.ofSeconds(10));
+        assertEquals(RegionHealth.UNHEALTHY, router.status().get(0).health());
+        assertEquals("b", first());
+    }
+
+    @Test
     void aRankingStillBeingMeasuredIsNeverSaved() throws Exception {
         ctx.silent.add("c"); // one region never answers: the first ranking cannot settle before close
         Path file = dir.resolve("routing.state");

@@ -61,11 +61,15 @@ final class StubContext implements RouterContext, AutoCloseable {
         probeAnswers.put(region, new ProbeResult(region, 200, Duration.ofMillis(millis), AttemptOutcome.SUCCESS, null));
     }
 
-    /** The next probes of the region answer 200 after these round trips, then the steady answer again. */
+    /**
+     * The next probes of the region answer 200 after these round trips (a negative one: a timeout after that long),
+     * then the steady answer again.
+     */
     void script(String region, long... millis) {
         java.util.Queue<ProbeResult> q = scripted.computeIfAbsent(region, r -> new java.util.concurrent.ConcurrentLinkedQueue<>());
         for (long ms : millis) {
-            q.add(new ProbeResult(region, 200, Duration.ofMillis(ms), AttemptOutcome.SUCCESS, null));
+            q.add(ms >= 0 ? new ProbeResult(region, 200, Duration.ofMillis(ms), AttemptOutcome.SUCCESS, null)
+                : new ProbeResult(region, 0, Duration.ofMillis(-ms), AttemptOutcome.TIMEOUT, "TimeoutException"));
         }
     }
 
