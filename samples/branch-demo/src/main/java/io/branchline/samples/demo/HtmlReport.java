@@ -318,6 +318,7 @@ final class HtmlReport {
         }
         String[][] lines = {{"calls", "#555", "calls made"}, {"accepted", "#1f77b4", "items accepted"},
             {"dropped", "#d62728", "items dropped"}};
+        List<String[]> drawn = new ArrayList<>();
         for (String[] line : lines) {
             StringBuilder d = new StringBuilder();
             long last = 0;
@@ -334,12 +335,13 @@ final class HtmlReport {
             if ("dropped".equals(line[0]) && last == 0) {
                 continue;
             }
+            drawn.add(line);
             svg.append("<path class=\"telemetry-line\" data-series=\"").append(line[0]).append("\" fill=\"none\" stroke=\"")
                 .append(line[1]).append("\" stroke-width=\"2\" d=\"").append(d.toString().trim()).append("\"><title>")
                 .append(line[2]).append("</title></path>\n");
         }
         int lx = LEFT + 10;
-        for (String[] line : lines) {
+        for (String[] line : drawn) {
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"3\" fill=\"%s\"/>"
                 + "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#333\">%s</text>\n", lx, top + 8, line[1], lx + 16,
                 top + 12, line[2]));
