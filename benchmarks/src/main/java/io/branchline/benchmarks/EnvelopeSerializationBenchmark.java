@@ -52,7 +52,7 @@ public class EnvelopeSerializationBenchmark {
     public byte[] baselineConcat() {
         long micros = durationNanos / 1000;
         String duration = String.format("00:00:%02d.%06d", micros / 1_000_000, micros % 1_000_000);
-        String json = "{\"ver\":1,\"name\":\"Microsoft.ApplicationInsights.RemoteDependency\","
+        String json = "{\"ver\":1,\"name\":\"RemoteDependency\","
             + "\"time\":\"2025-01-01T12:00:00.123456Z\",\"iKey\":\"b7a1c0de-0000-4000-8000-000000000001\","
             + "\"tags\":{\"ai.operation.id\":\"" + traceId + "\",\"ai.cloud.role\":\"branchline\","
             + "\"ai.cloud.roleInstance\":\"branch-0042\",\"ai.internal.sdkVersion\":\"branchline-java:0.1.0\"},"

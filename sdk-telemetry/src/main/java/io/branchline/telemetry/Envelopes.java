@@ -14,8 +14,13 @@ import java.util.Locale;
  * lengths are cut to the contract's {@code maxLength}.
  */
 final class Envelopes {
-    static final String DEPENDENCY_NAME = "Microsoft.ApplicationInsights.RemoteDependency";
-    static final String METRIC_NAME = "Microsoft.ApplicationInsights.Metric";
+    // Envelope names as the Azure Monitor exporters send them; the type ingestion files an item under is
+    // data.baseType, whose values are Application Insights type names, not the swagger's definition names.
+    static final String DEPENDENCY_NAME = "RemoteDependency";
+    static final String METRIC_NAME = "Metric";
+    static final String DEPENDENCY_BASE_TYPE = "RemoteDependencyData";
+    /** The metric base type: {@code MetricData}; {@code MetricsData} is only the swagger definition's name. */
+    static final String METRIC_BASE_TYPE = "MetricData";
 
     // maxLength from appinsights-track-v2.1.swagger.json (RemoteDependencyData, DataPoint) and, for context tags,
     // from the Application Insights data model (the contract gives no limit for tags).
@@ -51,7 +56,7 @@ final class Envelopes {
     }
 
     byte[] dependency(CallRecord r) {
-        return envelope(DEPENDENCY_NAME, r.time(), r.sampleRate(), r.traceId(), r.parentSpanId(), "RemoteDependencyData",
+        return envelope(DEPENDENCY_NAME, r.time(), r.sampleRate(), r.traceId(), r.parentSpanId(), DEPENDENCY_BASE_TYPE,
             768, w -> {
                 w.writeStringField("id", cut(r.spanId(), MAX_ID));
                 w.writeStringField("name", cut(r.name(), MAX_NAME));
@@ -72,7 +77,7 @@ final class Envelopes {
     }
 
     byte[] metric(MetricRecord m) {
-        return envelope(METRIC_NAME, m.time(), 100.0, null, null, "MetricsData", 512, w -> {
+        return envelope(METRIC_NAME, m.time(), 100.0, null, null, METRIC_BASE_TYPE, 512, w -> {
             w.writeStartArray("metrics");
             w.writeStartObject();
             w.writeStringField("name", cut(m.name(), MAX_METRIC_NAME));
@@ -147,7 +152,10 @@ final class Envelopes {
         return s.substring(0, end);
     }
 
-    /** Formats a duration as the contract's {@code d.hh:mm:ss.ffffff} (microseconds), capped below 1000 days. */
+    /**
+     * Formats a duration as the contract's {@code hh:mm:ss.ffffff} (microseconds), with a day part
+     * {@code d.hh:mm:ss.ffffff} only from one day on, as the Azure Monitor exporter writes it; capped below 1000 days.
+     */
     static String duration(long nanos) {
         long micros = Math.max(0, nanos) / 1000;
         long maxMicros = 999L * 86_400_000_000L + 86_399_999_999L;
@@ -160,6 +168,9 @@ final class Envelopes {
         rest %= 60_000_000L;
         long seconds = rest / 1_000_000L;
         long fraction = rest % 1_000_000L;
+        if (days == 0) {
+            return String.format(Locale.ROOT, "%02d:%02d:%02d.%06d", hours, minutes, seconds, fraction);
+        }
         return String.format(Locale.ROOT, "%d.%02d:%02d:%02d.%06d", days, hours, minutes, seconds, fraction);
     }
 }

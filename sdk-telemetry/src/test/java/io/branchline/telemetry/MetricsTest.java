@@ -104,7 +104,7 @@ class MetricsTest {
                 assertTrue(exporter.flush(TestSupport.WAIT));
                 endpoint.assertNoViolations();
                 List<TelemetryItem> metricItems = endpoint.acceptedItems().stream()
-                    .filter(i -> "MetricsData".equals(i.baseType())).collect(Collectors.toList());
+                    .filter(i -> "MetricData".equals(i.baseType())).collect(Collectors.toList());
                 assertFalse(metricItems.isEmpty());
                 for (TelemetryItem i : metricItems) {
                     assertEquals(100.0, i.sampleRate(), "metrics are never sampled");

@@ -45,7 +45,11 @@ import org.slf4j.LoggerFactory;
  * <p>It answers {@code POST /v2.1/track} and {@code POST /v2/track} with newline-delimited JSON envelopes or a JSON
  * array, optionally {@code Content-Encoding: gzip}. Every envelope is validated against the published track contract
  * ({@code appinsights-track-v2.1.swagger.json}, from the Azure REST API specs): {@code TelemetryEnvelope}, then
- * {@code data.baseData} against the definition named by {@code data.baseType}. On top of the schema it checks what
+ * {@code data.baseData} against the definition of its {@code data.baseType}. Only the base types ingestion knows are
+ * accepted ({@code RemoteDependencyData}, {@code MetricData}, {@code RequestData}, {@code MessageData},
+ * {@code ExceptionData}, {@code EventData}, {@code PageViewData}, {@code PageViewPerfData},
+ * {@code AvailabilityData}): the swagger's definition names are not base types (a metric's is {@code MetricData},
+ * though its definition is {@code MetricsData}). On top of the schema it checks what
  * the service enforces: {@code time} is ISO-8601 UTC, durations are {@code [d.]hh:mm:ss[.fffffff]}, {@code iKey}
  * matches this endpoint's key and {@code name} is not empty. An invalid envelope is refused with a per-item 400 and
  * recorded as a violation naming the field, for example
@@ -71,6 +75,13 @@ public final class IngestionEndpoint implements AutoCloseable {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(IngestionEndpoint.class);
     private static final SwaggerValidator VALIDATOR = SwaggerValidator.load();
+    /**
+     * The {@code data.baseType} values ingestion knows, each with the swagger definition of its {@code baseData}.
+     * They are the Application Insights type names, not the definition names: a metric's base type is
+     * {@code MetricData}, validated against the {@code MetricsData} definition; {@code "MetricsData"} as a base type
+     * is refused, as ingestion refuses it.
+     */
+    static final Map<String, String> BASE_TYPES = baseTypes();
 
     private final String instrumentationKey;
     private final EventLoopGroup group;
@@ -463,6 +474,25 @@ public final class IngestionEndpoint implements AutoCloseable {
     private record Body(String text, List<Parsed> items, String error) {
     }
 
+    private static Map<String, String> baseTypes() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("AvailabilityData", "AvailabilityData");
+        m.put("EventData", "EventData");
+        m.put("ExceptionData", "ExceptionData");
+        m.put("MessageData", "MessageData");
+        m.put("MetricData", "MetricsData");
+        m.put("PageViewData", "PageViewData");
+        m.put("PageViewPerfData", "PageViewPerfData");
+        m.put("RemoteDependencyData", "RemoteDependencyData");
+        m.put("RequestData", "RequestData");
+        for (String definition : m.values()) {
+            if (!VALIDATOR.isDomainData(definition)) {
+                throw new IllegalStateException("the track contract has no telemetry definition " + definition);
+            }
+        }
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     static Body parse(byte[] raw, String contentEncoding) {
         byte[] bytes = raw;
         if (contentEncoding != null && contentEncoding.toLowerCase(java.util.Locale.ROOT).contains("gzip")) {
@@ -545,12 +575,13 @@ public final class IngestionEndpoint implements AutoCloseable {
             Object baseType = d.get("baseType");
             if (baseType == null) {
                 found.add(p + ".data.baseType: required field is missing");
-            } else if (baseType instanceof String bt && !VALIDATOR.isDomainData(bt)) {
-                found.add(p + ".data.baseType: " + SwaggerValidator.render(bt) + " is not a known telemetry type");
+            } else if (!(baseType instanceof String bt) || !BASE_TYPES.containsKey(bt)) {
+                found.add(p + ".data.baseType: " + SwaggerValidator.render(baseType) + " is not a telemetry type"
+                        + " ingestion knows; expected one of " + BASE_TYPES.keySet());
             } else if (d.get("baseData") == null) {
                 found.add(p + ".data.baseData: required field is missing");
-            } else if (baseType instanceof String bt) {
-                VALIDATOR.validate(d.get("baseData"), bt, p + ".data.baseData", found);
+            } else {
+                VALIDATOR.validate(d.get("baseData"), BASE_TYPES.get(bt), p + ".data.baseData", found);
             }
         }
         out.addAll(found);

@@ -17,7 +17,7 @@ public final class TelemetryItem {
     }
 
     /**
-     * The envelope name, for example {@code Microsoft.ApplicationInsights.RemoteDependency}.
+     * The envelope name, for example {@code RemoteDependency}.
      *
      * @return the name
      */
@@ -68,7 +68,7 @@ public final class TelemetryItem {
     /**
      * The kind of telemetry in {@code data.baseType}.
      *
-     * @return for example {@code RemoteDependencyData}, {@code MetricsData} or {@code RequestData}
+     * @return for example {@code RemoteDependencyData}, {@code MetricData} or {@code RequestData}
      */
     public String baseType() {
         return data().get("baseType") instanceof String s ? s : null;

@@ -56,7 +56,7 @@ class IngestionEndpointTest {
 
     static String metric() {
         return "{\"ver\":1,\"name\":\"Microsoft.ApplicationInsights.Metric\",\"time\":\"2024-05-01T10:00:01Z\","
-                + "\"iKey\":\"" + KEY + "\",\"data\":{\"baseType\":\"MetricsData\",\"baseData\":{\"ver\":2,"
+                + "\"iKey\":\"" + KEY + "\",\"data\":{\"baseType\":\"MetricData\",\"baseData\":{\"ver\":2,"
                 + "\"metrics\":[{\"name\":\"functions.client.calls\",\"value\":3,\"count\":3}],"
                 + "\"properties\":{\"region\":\"westeurope\"}}}}";
     }
@@ -108,7 +108,7 @@ class IngestionEndpointTest {
         assertEquals("westeurope", dep.property("region"));
         assertEquals(ok(), dep.json());
         TelemetryItem m = endpoint.acceptedItems().get(1);
-        assertEquals("MetricsData", m.baseType());
+        assertEquals("MetricData", m.baseType());
         assertEquals(100.0, m.sampleRate());
 
         IngestionRequest recorded = endpoint.requests().get(0);
@@ -129,7 +129,7 @@ class IngestionEndpointTest {
                 .POST(HttpRequest.BodyPublishers.ofString("[" + ok() + "," + metric() + "]")));
         assertEquals(200, r.statusCode());
         assertEquals(2, endpoint.acceptedCount());
-        assertTrue(endpoint.acceptedItems().get(1).json().contains("\"MetricsData\""));
+        assertTrue(endpoint.acceptedItems().get(1).json().contains("\"MetricData\""));
     }
 
     @Test
@@ -159,12 +159,62 @@ class IngestionEndpointTest {
         assertTrue(e.getMessage().contains("items[2].data.baseData.duration"), e.getMessage());
     }
 
+    /** The two example lines of the ingestion facts (section A2), verbatim: a strict endpoint must take both. */
+    @Test
+    void acceptsTheContractExamplesVerbatim() throws Exception {
+        String dependency = "{\"ver\":1,\"name\":\"RemoteDependency\",\"time\":\"2026-11-24T10:15:30.123Z\","
+                + "\"iKey\":\"11111111-2222-3333-4444-555555555555\",\"tags\":{\"ai.operation.id\":"
+                + "\"4bf92f3577b34da6a3ce929d0e0e4736\",\"ai.operation.parentId\":\"00f067aa0ba902b7\","
+                + "\"ai.cloud.role\":\"branch-app\",\"ai.cloud.roleInstance\":\"branch-042\","
+                + "\"ai.internal.sdkVersion\":\"java17:branchsdk1.0.0\"},\"data\":{\"baseType\":"
+                + "\"RemoteDependencyData\",\"baseData\":{\"ver\":2,\"id\":\"b7ad6b7169203331\",\"name\":"
+                + "\"POST /api/orders\",\"duration\":\"00:00:00.245000\",\"success\":true,\"resultCode\":\"200\","
+                + "\"data\":\"https://orders-weu.azurewebsites.net/api/orders\",\"target\":"
+                + "\"orders-weu.azurewebsites.net\",\"type\":\"Http\",\"properties\":{\"region\":\"westeurope\","
+                + "\"attempt\":\"1\"}}}}";
+        String metric = "{\"ver\":1,\"name\":\"Metric\",\"time\":\"2026-11-24T10:16:00.000Z\","
+                + "\"iKey\":\"11111111-2222-3333-4444-555555555555\",\"tags\":{\"ai.cloud.role\":\"branch-app\","
+                + "\"ai.cloud.roleInstance\":\"branch-042\"},\"data\":{\"baseType\":\"MetricData\",\"baseData\":"
+                + "{\"ver\":2,\"metrics\":[{\"name\":\"functions.call.duration\",\"ns\":\"branchsdk\",\"value\":"
+                + "2450.0,\"count\":10,\"min\":120.0,\"max\":610.0}],\"properties\":{\"region\":\"westeurope\","
+                + "\"function\":\"orders\"}}}}";
+        try (IngestionEndpoint examples = IngestionEndpoint.start("11111111-2222-3333-4444-555555555555")) {
+            HttpResponse<String> r = post(HttpRequest.newBuilder(URI.create(examples.ingestionUrl()))
+                    .header("Content-Type", "application/x-json-stream")
+                    .POST(HttpRequest.BodyPublishers.ofString(dependency + "\n" + metric)));
+            assertEquals(200, r.statusCode(), r.body());
+            examples.assertNoViolations();
+            assertEquals(List.of("RemoteDependencyData", "MetricData"),
+                    examples.acceptedItems().stream().map(TelemetryItem::baseType).toList());
+        }
+    }
+
+    /**
+     * The swagger names the metric definition {@code MetricsData}, but the base type ingestion knows is
+     * {@code MetricData} (as {@code RemoteDependencyData} is for its definition): an item sent with the definition
+     * name is refused with a per-item 400, and the rest of the batch is accepted (206).
+     */
+    @Test
+    void refusesTheMetricDefinitionNameAsABaseTypeWithAPerItemError() throws Exception {
+        String definitionName = metric().replace("\"MetricData\"", "\"MetricsData\"");
+        HttpResponse<String> r = post(String.join("\n", ok(), definitionName, metric()));
+
+        assertEquals(206, r.statusCode());
+        assertTrue(r.body().startsWith("{\"itemsReceived\":3,\"itemsAccepted\":2,\"errors\":[{\"index\":1,"
+                + "\"statusCode\":400,\"message\":\"items[1].data.baseType: \\\"MetricsData\\\" is not a telemetry type"
+                + " ingestion knows"), r.body());
+        assertTrue(r.body().contains("MetricData"), r.body());
+        assertEquals(2, endpoint.acceptedCount());
+        assertEquals(List.of("RemoteDependencyData", "MetricData"),
+                endpoint.acceptedItems().stream().map(TelemetryItem::baseType).toList());
+    }
+
     @Test
     void answers400WhenEveryItemIsInvalid() throws Exception {
         String noTime = ok().replace("\"time\":\"2024-05-01T10:00:00.1234567Z\",", "");
         String badTime = ok().replace("2024-05-01T10:00:00.1234567Z", "2024-05-01 10:00");
         String wrongKey = ok().replace(KEY, "00000000-0000-0000-0000-000000000000");
-        String unknownType = metric().replace("\"MetricsData\"", "\"FancyData\"");
+        String unknownType = metric().replace("\"MetricData\"", "\"FancyData\"");
         String emptyName = ok().replace("Microsoft.ApplicationInsights.RemoteDependency", " ");
         HttpResponse<String> r = post(String.join("\n", noTime, badTime, wrongKey, unknownType, emptyName, "{oops"));
 

@@ -71,7 +71,7 @@ class AzureMonitorQueriesTest {
                 if (props instanceof Map<?, ?> m) {
                     m.keySet().forEach(k -> properties.add(String.valueOf(k)));
                 }
-                if ("MetricsData".equals(item.baseType())) {
+                if ("MetricData".equals(item.baseType())) {
                     for (Object metric : (List<?>) item.baseData().get("metrics")) {
                         metricNames.add(String.valueOf(((Map<?, ?>) metric).get("name")));
                     }
