@@ -658,73 +658,101 @@ public final class ScenarioMain {
                 + " the switch; the nearest answers 429 at once).");
     }
 
+    /**
+     * Ingestion goes down for 20 s under load at concurrency 8, then answers again: the drain time is from the moment
+     * it answers until the exporter's spool is empty, in each of three runs; every call must end up accepted.
+     */
     private void telemetry() throws Exception {
-        long dur = (quick ? 6 : 12) * S;
-        long downAt = dur / 5;
-        long upAt = dur * 3 / 5;
+        long downAt = 2 * S;
+        long outage = 20 * S;
+        long upAt = downAt + outage;
+        long dur = upAt + 4 * S;
+        int runs = quick ? 1 : 3;
+        long drainTarget = 3_000;
         List<List<String>> rows = new ArrayList<>();
-        Path spool = Files.createTempDirectory("branchline-scenario-spool");
         double p50Off = -1;
         double cpuOff = -1;
-        for (boolean on : new boolean[] {false, true}) {
+        try (RegionSimulator sim = regions(2);
+             Caller c = Callers.branchline(sim.regions())) {
+            warmUp(c, 8, 2 * S);
+            Map<Long, Long> cpu0 = clientThreadCpu();
+            LoadResult r = load(c, 8, 8 * S, Long.MAX_VALUE, List.of()).result;
+            cpuOff = cpuDelta(cpu0, clientThreadCpu()) / 1e3 / r.size;
+            p50Off = r.percentile(0.5) / 1e3;
+            rows.add(List.of("branchline, no exporter", Integer.toString(r.size), "", "", "", "", "",
+                String.format(Locale.ROOT, "%.0f", p50Off), String.format(Locale.ROOT, "%.1f", cpuOff), "", ""));
+        }
+        for (int run = 1; run <= runs; run++) {
+            Path spool = Files.createTempDirectory("branchline-scenario-spool");
             try (RegionSimulator sim = regions(2); IngestionEndpoint ingestion = IngestionEndpoint.start()) {
-                AzureMonitorExporter exporter = on ? AzureMonitorExporter.builder()
+                AzureMonitorExporter exporter = AzureMonitorExporter.builder()
                     .connectionString(ingestion.connectionString()).spoolDirectory(spool)
                     .flushInterval(Duration.ofMillis(500)).metricsInterval(Duration.ZERO)
-                    .requestTimeout(Duration.ofSeconds(2)).build() : null;
-                try (Caller c = on ? Callers.branchline(sim.regions(), exporter) : Callers.branchline(sim.regions())) {
+                    .requestTimeout(Duration.ofSeconds(2)).build();
+                try (Caller c = Callers.branchline(sim.regions(), exporter)) {
                     warmUp(c, 8, 2 * S);
-                    if (exporter != null) {
-                        exporter.flush(Duration.ofSeconds(10));
-                    }
+                    exporter.flush(Duration.ofSeconds(10));
                     long acceptedBefore = ingestion.acceptedCount();
                     AtomicLong maxSpool = new AtomicLong();
+                    AtomicLong upNanos = new AtomicLong();
+                    AtomicLong drainedNanos = new AtomicLong();
                     List<Action> actions = new ArrayList<>();
-                    if (on) {
-                        actions.add(new Action(downAt, ingestion::down));
-                        actions.add(new Action(upAt, ingestion::up));
-                        for (long t = 0; t < dur; t += 100 * MS) {
-                            actions.add(new Action(t, () -> maxSpool.accumulateAndGet(exporter.stats().spoolBytes(),
-                                Math::max)));
-                        }
+                    actions.add(new Action(downAt, ingestion::down));
+                    actions.add(new Action(upAt, () -> {
+                        ingestion.up();
+                        upNanos.set(System.nanoTime());
+                    }));
+                    for (long t = 0; t < dur; t += 20 * MS) {
+                        actions.add(new Action(t, () -> {
+                            ExporterStats st = exporter.stats();
+                            maxSpool.accumulateAndGet(st.spoolBytes(), Math::max);
+                            if (upNanos.get() != 0 && drainedNanos.get() == 0 && st.spoolFiles() == 0) {
+                                drainedNanos.set(System.nanoTime());
+                            }
+                        }));
                     }
                     Map<Long, Long> cpu0 = clientThreadCpu();
                     LoadResult r = load(c, 8, dur, Long.MAX_VALUE, actions).result;
                     double cpu = cpuDelta(cpu0, clientThreadCpu()) / 1e3 / r.size;
                     double p50 = r.percentile(0.5) / 1e3;
-                    if (!on) {
-                        p50Off = p50;
-                        cpuOff = cpu;
-                        rows.add(List.of("branchline, no exporter", Integer.toString(r.size), "", "", "", "",
-                            String.format(Locale.ROOT, "%.0f", p50), String.format(Locale.ROOT, "%.1f", cpu), "", ""));
-                        continue;
-                    }
                     long deadline = System.nanoTime() + 60 * S;
+                    while (drainedNanos.get() == 0 && System.nanoTime() < deadline) {
+                        if (exporter.stats().spoolFiles() == 0) {
+                            drainedNanos.set(System.nanoTime());
+                        }
+                        Thread.sleep(10);
+                    }
+                    long drainMs = drainedNanos.get() == 0 ? -1 : (drainedNanos.get() - upNanos.get()) / 1_000_000;
                     long expected = r.size;
                     while (System.nanoTime() < deadline && ingestion.acceptedCount() - acceptedBefore < expected) {
                         exporter.flush(Duration.ofSeconds(5));
-                        Thread.sleep(200);
                     }
                     long accepted = ingestion.acceptedCount() - acceptedBefore;
                     ExporterStats stats = exporter.stats();
-                    rows.add(List.of("branchline + AzureMonitorExporter", Integer.toString(r.size),
+                    rows.add(List.of("branchline + AzureMonitorExporter, run " + run, Integer.toString(r.size),
                         Long.toString(accepted), Long.toString(stats.spooled()), Long.toString(maxSpool.get()),
-                        Long.toString(stats.droppedTotal()), String.format(Locale.ROOT, "%.0f", p50),
-                        String.format(Locale.ROOT, "%.1f", cpu), String.format(Locale.ROOT, "%.2f", p50 / p50Off),
-                        String.format(Locale.ROOT, "%.2f", cpu / cpuOff)));
-                    check("telemetry", accepted == expected, accepted + " items accepted for " + expected
-                        + " calls (target equal); dropped " + stats.dropped());
+                        Long.toString(stats.droppedTotal()), drainMs < 0 ? "not drained" : Long.toString(drainMs),
+                        String.format(Locale.ROOT, "%.0f", p50), String.format(Locale.ROOT, "%.1f", cpu),
+                        String.format(Locale.ROOT, "%.2f", p50 / p50Off), String.format(Locale.ROOT, "%.2f", cpu / cpuOff)));
+                    System.out.println("run " + run + ": drained " + drainMs + " ms after ingestion returned; "
+                        + accepted + " items accepted for " + expected + " calls");
+                    check("telemetry", drainMs >= 0 && drainMs <= drainTarget, "run " + run + ": spool drained "
+                        + drainMs + " ms after ingestion answered again (target ≤ " + drainTarget + " ms)");
+                    check("telemetry", accepted == expected, "run " + run + ": " + accepted + " items accepted for "
+                        + expected + " calls (target equal); dropped " + stats.dropped());
                     exporter.close();
                 }
             }
         }
-        rows.add(List.of("bare", "n/a", "", "", "", "", "", "", "", ""));
-        rows.add(List.of("resilience4j", "n/a", "", "", "", "", "", "", "", ""));
+        rows.add(List.of("bare", "n/a", "", "", "", "", "", "", "", "", ""));
+        rows.add(List.of("resilience4j", "n/a", "", "", "", "", "", "", "", "", ""));
         table("telemetry", "telemetry: 1 region at 2 ms, concurrency 8, " + dur / S + " s, ingestion down from "
-            + downAt / S + " s to " + upAt / S + " s", List.of("client", "calls", "items accepted", "items spooled",
-            "max spool bytes", "dropped", "p50 µs", "client CPU/call µs", "p50 × no exporter", "CPU × no exporter"),
+            + downAt / S + " s to " + upAt / S + " s (" + outage / S + " s), " + runs + " run(s)", List.of("client",
+            "calls", "items accepted", "items spooled", "max spool bytes", "dropped", "drain ms after ingestion returns",
+            "p50 µs", "client CPU/call µs", "p50 × no exporter", "CPU × no exporter"),
             rows, "The baselines have no Azure Monitor exporter: there is nothing to compare. Caller-side cost: the"
-                + " same client without the exporter, run just before.");
+                + " same client without the exporter, 8 s run just before. Drain: from ingestion answering again to"
+                + " an empty spool (sampled every 20 ms).");
     }
 
     private void soak() throws Exception {

@@ -84,7 +84,7 @@ public class TelemetryEnqueueBenchmark {
 
     @Setup(Level.Iteration)
     public void drain() {
-        if (!exporter.flush(Duration.ofSeconds(30))) {
+        if (!exporter.flush(Duration.ofSeconds(30)).completed()) {
             throw new IllegalStateException("exporter did not drain within 30 s: " + exporter.stats());
         }
         queue.clear();

@@ -351,31 +351,38 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
     // ---- control ----
 
     /**
-     * Sends everything queued now (or spools it while ingestion is backing off) and drains the spool, waiting at
-     * most the close timeout.
+     * Same as {@link #flush(Duration)} with the close timeout.
      *
-     * @return whether it finished in time
+     * @return what the flush achieved
      */
-    public boolean flush() {
+    public FlushResult flush() {
         return flush(closeTimeout);
     }
 
     /**
-     * Sends everything queued now (or spools it while ingestion is backing off) and drains the spool.
+     * Sends everything queued before this call and drains the spool, and returns when each item was accepted by
+     * ingestion, spooled because ingestion is down, or dropped and counted; or when the timeout runs out. While the
+     * exporter is backing off after a failure, a flush looks at ingestion at once rather than waiting (unless
+     * ingestion asked to wait with Retry-After, which is honoured: the items are then spooled).
      *
      * @param timeout the longest wait
-     * @return whether it finished in time; {@code false} on timeout or interrupt
+     * @return what happened to the telemetry: delivered, spooled and dropped counts, and whether it finished in time
      * @throws NullPointerException if {@code timeout} is null
      */
-    public boolean flush(Duration timeout) {
+    public FlushResult flush(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        long accepted0 = counters.accepted.get();
+        long dropped0 = counters.droppedTotal();
         CountDownLatch latch = sender.requestFlush();
+        boolean completed;
         try {
-            return latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            completed = latch.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            completed = false;
         }
+        return new FlushResult(counters.accepted.get() - accepted0, spool.items(),
+            counters.droppedTotal() - dropped0, completed);
     }
 
     /**
@@ -422,8 +429,8 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
     }
 
     /**
-     * Stops taking telemetry, sends what is queued within the close timeout and spools whatever could not be sent.
-     * Idempotent.
+     * Stops taking telemetry, sends what is queued within the close timeout and spools whatever could not be sent,
+     * the batch in flight included when ingestion does not answer in time. Idempotent.
      */
     @Override
     public void close() {
@@ -439,9 +446,10 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             Thread.currentThread().interrupt();
         }
         if (!done) {
+            // The sender abandons requests in flight before the close timeout, so only a stuck disk gets here. Write
+            // what is still queued ourselves; the sender thread is not interrupted (it may be writing a spool file).
             LOGGER.warning("Telemetry sender did not stop within " + closeTimeout + "; spooling what is left");
             List<byte[]> left = new ArrayList<>();
-            // the sender thread is stuck; write the queue ourselves (it no longer reads it once closing)
             Object o;
             while ((o = queue.poll()) != null) {
                 if (o instanceof CallRecord || o instanceof MetricRecord) {
@@ -449,7 +457,6 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
                 }
             }
             spool.write(left, 0);
-            thread.interrupt();
         }
     }
 

@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -59,6 +58,7 @@ final class DiskSpool {
     private final boolean posix;
     private long bytes;
     private int files;
+    private long items;
     private boolean opened;
 
     DiskSpool(Path dir, long maxBytes, Duration maxAge, Clock clock, SelfCounters counters, WarnOnce warnings,
@@ -101,7 +101,9 @@ final class DiskSpool {
             return true;
         } catch (IOException | RuntimeException e) {
             warnings.warn("spool-open", "Telemetry spool folder " + dir + " cannot be used ("
-                + e.getClass().getSimpleName() + "); telemetry that cannot be sent will be dropped");
+                + e.getClass().getSimpleName() + "); telemetry that cannot be sent will be dropped and counted as"
+                + " spool_unwritable. Give the process a writable folder (spoolDirectory /"
+                + " branchline.telemetry.spool-directory)");
             return false;
         }
     }
@@ -109,16 +111,19 @@ final class DiskSpool {
     private void recount() throws IOException {
         long b = 0;
         int n = 0;
+        long i = 0;
         for (Path p : list()) {
             try {
                 b += Files.size(p);
                 n++;
+                i += itemCount(p);
             } catch (NoSuchFileException ignored) {
                 // deleted meanwhile
             }
         }
         bytes = b;
         files = n;
+        items = i;
     }
 
     synchronized long bytes() {
@@ -127,6 +132,11 @@ final class DiskSpool {
 
     synchronized int files() {
         return files;
+    }
+
+    /** @return the telemetry items in the spool now */
+    synchronized long items() {
+        return items;
     }
 
     /**
@@ -141,9 +151,10 @@ final class DiskSpool {
             return true;
         }
         if (!opened && !open()) {
-            counters.drop(SelfCounters.SPOOL_FULL, lines.size());
+            counters.drop(SelfCounters.SPOOL_UNWRITABLE, lines.size());
             return false;
         }
+        Path tmp = null;
         byte[] data = gzip(lines);
         if (data.length > maxBytes) {
             counters.drop(SelfCounters.SPOOL_FULL, lines.size());
@@ -161,6 +172,7 @@ final class DiskSpool {
                 if (Files.deleteIfExists(oldest)) {
                     bytes -= size;
                     files--;
+                    items -= itemCount(oldest);
                     counters.drop(SelfCounters.SPOOL_FULL, itemCount(oldest));
                     warnings.warn("spool-full", "Telemetry spool reached its cap of " + maxBytes
                         + " bytes (spoolMaxBytes); the oldest batches are dropped to keep the newest");
@@ -169,7 +181,7 @@ final class DiskSpool {
             long millis = createdMillis > 0 ? createdMillis : clock.millis();
             String name = String.format("%015d-%09d-%08x-n%d%s", Math.max(0, millis), SEQ.incrementAndGet() % 1_000_000_000L,
                 ThreadLocalRandom.current().nextInt(), lines.size(), SUFFIX);
-            Path tmp = dir.resolve(TEMP_PREFIX + name);
+            tmp = dir.resolve(TEMP_PREFIX + name);
             Path target = dir.resolve(name);
             try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 ownerOnly())) {
@@ -179,21 +191,27 @@ final class DiskSpool {
                 }
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException e) {
-                Files.deleteIfExists(tmp);
-                throw e;
-            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
             bytes += data.length;
             files++;
+            items += lines.size();
             counters.spooled.addAndGet(lines.size());
             return true;
         } catch (IOException | RuntimeException e) {
-            counters.drop(SelfCounters.SPOOL_FULL, lines.size());
+            counters.drop(SelfCounters.SPOOL_UNWRITABLE, lines.size());
             warnings.warn("spool-write", "Telemetry spool folder " + dir + " cannot be written ("
-                + e.getClass().getSimpleName() + "); the batch is dropped");
+                + e.getClass().getSimpleName() + "); the batch is dropped and counted as spool_unwritable");
             return false;
+        } finally {
+            if (tmp != null) {
+                // never leave a partial file behind, whatever stopped the write
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException | RuntimeException ignored) {
+                    // removed by the next open()
+                }
+            }
         }
     }
 
@@ -219,6 +237,7 @@ final class DiskSpool {
                     if (Files.deleteIfExists(p)) {
                         bytes -= size;
                         files--;
+                        items -= Long.parseLong(m.group(4));
                         counters.drop(SelfCounters.SPOOL_EXPIRED, Long.parseLong(m.group(4)));
                         warnings.warn("spool-expired", "Telemetry older than " + maxAge
                             + " (spoolMaxAge) was dropped from the spool");
@@ -303,6 +322,7 @@ final class DiskSpool {
         }
         bytes -= size;
         files--;
+        items -= itemCount(p);
         counters.drop(SelfCounters.CORRUPT, itemCount(p));
         warnings.warn("spool-corrupt", "Telemetry spool file " + p.getFileName() + " cannot be read (" + why
             + "); it was renamed *" + CORRUPT_SUFFIX + " and skipped");
@@ -314,6 +334,7 @@ final class DiskSpool {
             if (Files.deleteIfExists(p)) {
                 bytes -= size;
                 files--;
+                items -= itemCount(p);
             }
         } catch (IOException e) {
             warnings.warn("spool-delete", "Telemetry spool file " + p.getFileName() + " cannot be deleted ("

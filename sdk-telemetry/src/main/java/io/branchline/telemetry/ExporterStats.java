@@ -11,7 +11,8 @@ import java.util.Map;
  * @param retried items posted again after a retryable failure (206 resends and spool drains)
  * @param spooled items written to the disk spool
  * @param dropped items lost on purpose, by reason ({@code queue_full}, {@code bad_request}, {@code rejected},
- *     {@code quota}, {@code spool_full}, {@code spool_expired}, {@code corrupt}, {@code closed})
+ *     {@code quota}, {@code spool_full} (the spool reached its size cap), {@code spool_unwritable} (the spool folder
+ *     cannot be created or written), {@code spool_expired}, {@code corrupt}, {@code closed})
  * @param queued items waiting in memory now
  * @param spoolFiles files in the spool now
  * @param spoolBytes bytes in the spool now

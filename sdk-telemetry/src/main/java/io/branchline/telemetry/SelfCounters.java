@@ -16,11 +16,12 @@ final class SelfCounters {
     static final String REJECTED = "rejected";
     static final String QUOTA = "quota";
     static final String SPOOL_FULL = "spool_full";
+    static final String SPOOL_UNWRITABLE = "spool_unwritable";
     static final String SPOOL_EXPIRED = "spool_expired";
     static final String CORRUPT = "corrupt";
     static final String CLOSED = "closed";
     static final List<String> REASONS =
-        List.of(QUEUE_FULL, BAD_REQUEST, REJECTED, QUOTA, SPOOL_FULL, SPOOL_EXPIRED, CORRUPT, CLOSED);
+        List.of(QUEUE_FULL, BAD_REQUEST, REJECTED, QUOTA, SPOOL_FULL, SPOOL_UNWRITABLE, SPOOL_EXPIRED, CORRUPT, CLOSED);
 
     final AtomicLong sent = new AtomicLong();
     final AtomicLong accepted = new AtomicLong();
@@ -48,6 +49,14 @@ final class SelfCounters {
             }
         }
         c.addAndGet(n);
+    }
+
+    long droppedTotal() {
+        long n = 0;
+        for (AtomicLong c : dropped.values()) {
+            n += c.get();
+        }
+        return n;
     }
 
     Map<String, Long> droppedSnapshot() {

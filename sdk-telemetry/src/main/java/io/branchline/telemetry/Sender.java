@@ -22,6 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,8 +44,16 @@ final class Sender implements Runnable {
     static final int MAX_PARTIAL_RESENDS = 3;
     /** Per-item statuses of a 206 answer worth resending. */
     static final Set<Integer> RETRYABLE_ITEM_STATUS = Set.of(408, 429, 500, 503);
-    static final long INITIAL_BACKOFF_MILLIS = 1_000;
-    static final long MAX_BACKOFF_MILLIS = 5 * 60_000;
+    /**
+     * Longest wait between two looks at whether ingestion answers again, unless Retry-After asks for longer: after a
+     * failure the next batch (or the oldest spool file) is posted within this time.
+     */
+    static final long RECOVERY_CHECK_MILLIS = 1_000;
+    /** First timeout of a request sent while ingestion is failing; doubled after each timeout up to requestTimeout. */
+    static final long PROBE_TIMEOUT_MILLIS = 1_000;
+    /** Longest time one round of spool draining holds the sender before it looks at the live queue again. */
+    static final long DRAIN_ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+    private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_IDLE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long EXPIRY_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final HttpHeaderName CONTENT_ENCODING = HttpHeaderName.fromString("Content-Encoding");
@@ -69,6 +81,10 @@ final class Sender implements Runnable {
     private volatile boolean closing;
     private volatile long closeDeadlineNanos;
     private volatile long backoffUntilMillis;
+    /** Retry-After: nothing is posted before this instant (clock millis), not even for a flush. */
+    private long retryAfterUntilMillis;
+    private long probeTimeoutMillis = PROBE_TIMEOUT_MILLIS;
+    private boolean failedThisFlush;
     private int failures;
 
     private List<byte[]> batch = new ArrayList<>();
@@ -111,8 +127,13 @@ final class Sender implements Runnable {
         return latch;
     }
 
+    /**
+     * Asks the sender to finish: requests in flight are abandoned in time to spool their batch before the close
+     * timeout ends.
+     */
     void requestClose(Duration timeout) {
-        closeDeadlineNanos = System.nanoTime() + timeout.toNanos();
+        long reserve = Math.min(timeout.toNanos() / 4, TimeUnit.MILLISECONDS.toNanos(500));
+        closeDeadlineNanos = System.nanoTime() + timeout.toNanos() - reserve;
         closing = true;
         queue.offer(WAKE);
     }
@@ -165,6 +186,10 @@ final class Sender implements Runnable {
             if (metricsIntervalNanos > 0) {
                 wait = Math.min(wait, nextMetricsNanos - now);
             }
+            long backoffLeft = backoffUntilMillis - clock.millis();
+            if (backoffLeft > 0 && spool.files() > 0) {
+                wait = Math.min(wait, TimeUnit.MILLISECONDS.toNanos(backoffLeft));
+            }
             if (!flushes.isEmpty() || (!inBackoff() && spool.files() > 0)) {
                 wait = 0;
             }
@@ -175,7 +200,7 @@ final class Sender implements Runnable {
             }
             now = System.nanoTime();
             if (!batch.isEmpty() && now - batchStartNanos >= flushIntervalNanos) {
-                shipBatch();
+                shipBatch(false);
             }
             if (metricsIntervalNanos > 0 && now - nextMetricsNanos >= 0) {
                 nextMetricsNanos = now + metricsIntervalNanos;
@@ -191,16 +216,19 @@ final class Sender implements Runnable {
                 while ((l = flushes.poll()) != null) {
                     waiting.add(l);
                 }
+                // A flush looks at ingestion now rather than at the end of the back-off (Retry-After excepted), and
+                // drains the whole spool, so that it returns with everything delivered, spooled or dropped.
+                failedThisFlush = false;
                 drainQueue(Integer.MAX_VALUE);
-                shipBatch();
-                while (!closing && !inBackoff() && spool.files() > 0) {
-                    if (!drainSpool(SPOOL_FILES_PER_ROUND)) {
+                shipBatch(true);
+                while (!closing && maySend(true) && spool.files() > 0) {
+                    if (!drainSpool(Integer.MAX_VALUE, true)) {
                         break;
                     }
                 }
                 waiting.forEach(CountDownLatch::countDown);
             } else if (!inBackoff() && spool.files() > 0) {
-                drainSpool(SPOOL_FILES_PER_ROUND);
+                drainSpool(SPOOL_FILES_PER_ROUND, false);
             }
         }
     }
@@ -208,7 +236,7 @@ final class Sender implements Runnable {
     /** Sends (or, out of time, spools) everything left in memory, then ends. */
     private void finish() {
         drainQueue(Integer.MAX_VALUE);
-        shipBatch();
+        shipBatch(false);
     }
 
     private void spoolLeftovers() {
@@ -245,7 +273,7 @@ final class Sender implements Runnable {
 
     private void add(byte[] line) {
         if (!batch.isEmpty() && batchBytes + line.length + 1 > maxBatchBytes) {
-            shipBatch();
+            shipBatch(false);
         }
         if (batch.isEmpty()) {
             batchStartNanos = System.nanoTime();
@@ -253,7 +281,7 @@ final class Sender implements Runnable {
         batch.add(line);
         batchBytes += line.length + 1;
         if (batch.size() >= maxBatchItems || batchBytes >= maxBatchBytes) {
-            shipBatch();
+            shipBatch(false);
         }
     }
 
@@ -280,28 +308,33 @@ final class Sender implements Runnable {
         add(envelopes.metric(new MetricRecord(now, MetricNames.TELEMETRY_SPOOL_BYTES, spool.bytes(), null)));
     }
 
-    private void shipBatch() {
+    private void shipBatch(boolean flushing) {
         if (batch.isEmpty()) {
             return;
         }
         List<byte[]> lines = batch;
         batch = new ArrayList<>();
         batchBytes = 0;
-        List<byte[]> kept = inBackoff() ? lines : deliver(lines);
+        List<byte[]> kept = maySend(flushing) ? deliver(lines) : lines;
         if (!kept.isEmpty()) {
             spool.write(kept, 0);
         }
     }
 
     /**
-     * Sends up to {@code maxFiles} spool files, oldest first.
+     * Sends up to {@code maxFiles} spool files, oldest first; outside a flush, for at most one drain round's time so
+     * the live queue keeps moving.
      *
      * @return whether every file was handled (false when ingestion failed and the rest must wait)
      */
-    private boolean drainSpool(int maxFiles) {
+    private boolean drainSpool(int maxFiles, boolean flushing) {
+        long roundEnd = System.nanoTime() + DRAIN_ROUND_NANOS;
         for (Path p : spool.oldest(maxFiles)) {
-            if (inBackoff() || closing) {
+            if (!maySend(flushing) || closing) {
                 return false;
+            }
+            if (!flushing && System.nanoTime() - roundEnd > 0) {
+                return true;
             }
             List<byte[]> lines = spool.read(p);
             if (lines == null) {
@@ -333,6 +366,9 @@ final class Sender implements Runnable {
         List<byte[]> pending = lines;
         for (int round = 0; ; round++) {
             Answer a = post(pending);
+            if (a.timedOut) {
+                probeTimeoutMillis = Math.min(requestTimeout.toMillis(), probeTimeoutMillis * 2);
+            }
             if (a.error != null) {
                 warnings.warn("ingestion-unreachable", "Azure Monitor ingestion cannot be reached (" + a.error
                     + "); telemetry is kept in the spool and sent when it answers again");
@@ -437,13 +473,12 @@ final class Sender implements Runnable {
     }
 
     private Answer post(List<byte[]> lines) {
-        Duration timeout = requestTimeout;
-        if (closing) {
-            long left = closeDeadlineNanos - System.nanoTime();
-            if (left <= 0) {
-                return new Answer(0, null, null, "close timeout reached");
-            }
-            timeout = Duration.ofNanos(Math.min(left, timeout.toNanos()));
+        // While ingestion is failing, a request is a look at whether it answers again: a short timeout keeps those
+        // looks about once a second; it doubles after each timeout so a slow but working ingestion is still reached.
+        Duration timeout = failures > 0 ? Duration.ofMillis(Math.min(probeTimeoutMillis, requestTimeout.toMillis()))
+            : requestTimeout;
+        if (closing && closeDeadlineNanos - System.nanoTime() <= 0) {
+            return new Answer(0, null, null, "close timeout reached", false);
         }
         byte[] body = DiskSpool.gzip(lines);
         HttpRequest request = new HttpRequest(HttpMethod.POST, trackUrl);
@@ -451,20 +486,43 @@ final class Sender implements Runnable {
         request.setHeader(CONTENT_ENCODING, "gzip");
         request.setBody(body);
         counters.sent.addAndGet(lines.size());
+        CompletableFuture<Answer> answer;
         try {
-            Answer a = pipeline.send(request)
+            answer = pipeline.send(request)
                 .flatMap(r -> r.getBodyAsByteArray().defaultIfEmpty(new byte[0])
-                    .map(b -> new Answer(r.getStatusCode(), r.getHeaders(), b, null))
+                    .map(b -> new Answer(r.getStatusCode(), r.getHeaders(), b, null, false))
                     .doFinally(s -> r.close()))
-                .timeout(timeout)
-                .block();
-            return a == null ? new Answer(0, null, null, "no response") : a;
+                .toFuture();
         } catch (RuntimeException e) {
-            Throwable cause = e.getCause() != null && e.getClass().getName().startsWith("reactor.") ? e.getCause() : e;
-            if (cause instanceof java.util.concurrent.TimeoutException) {
-                return new Answer(0, null, null, "no answer within " + timeout.toMillis() + " ms");
+            return new Answer(0, null, null, e.getClass().getSimpleName(), false);
+        }
+        // Waits in slices so that close() can end a request in flight (ingestion hanging) in time to spool its batch,
+        // without interrupting this thread (an interrupted thread cannot write files).
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            long now = System.nanoTime();
+            boolean closeDue = closing && closeDeadlineNanos - now <= 0;
+            if (closeDue || deadline - now <= 0) {
+                answer.cancel(true);
+                return new Answer(0, null, null, closeDue ? "close timeout reached"
+                    : "no answer within " + timeout.toMillis() + " ms", !closeDue);
             }
-            return new Answer(0, null, null, cause.getClass().getSimpleName());
+            try {
+                Answer a = answer.get(Math.min(WAIT_SLICE_NANOS, deadline - now), TimeUnit.NANOSECONDS);
+                return a == null ? new Answer(0, null, null, "no response", false) : a;
+            } catch (TimeoutException e) {
+                // look again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                answer.cancel(true);
+                return new Answer(0, null, null, "interrupted", false);
+            } catch (ExecutionException | CancellationException e) {
+                Throwable cause = e.getCause() == null ? e : e.getCause();
+                if (cause.getCause() != null && cause.getClass().getName().startsWith("reactor.")) {
+                    cause = cause.getCause();
+                }
+                return new Answer(0, null, null, cause.getClass().getSimpleName(), false);
+            }
         }
     }
 
@@ -472,13 +530,30 @@ final class Sender implements Runnable {
         return clock.millis() < backoffUntilMillis;
     }
 
+    /**
+     * Whether a batch may be posted now: not while backing off, except for a flush, which looks at ingestion at once
+     * (once per flush) unless Retry-After still holds.
+     */
+    private boolean maySend(boolean flushing) {
+        if (!inBackoff()) {
+            return true;
+        }
+        return flushing && !failedThisFlush && clock.millis() >= retryAfterUntilMillis;
+    }
+
+    /**
+     * After a failure: the next look at ingestion is due within {@link #RECOVERY_CHECK_MILLIS} (jittered so branches
+     * do not probe in step), or after Retry-After when ingestion asked for longer.
+     */
     private void backoff(long retryAfterMillis) {
         failures++;
-        long exp = Math.min(MAX_BACKOFF_MILLIS, INITIAL_BACKOFF_MILLIS << Math.min(failures - 1, 20));
-        long jittered = exp / 2 + ThreadLocalRandom.current().nextLong(exp / 2 + 1);
-        long delay = Math.max(jittered, retryAfterMillis);
-        backoffUntilMillis = clock.millis() + delay;
-        logger.verbose("telemetry: backing off " + delay + " ms after " + failures + " failure(s)");
+        failedThisFlush = true;
+        long check = RECOVERY_CHECK_MILLIS - ThreadLocalRandom.current().nextLong(RECOVERY_CHECK_MILLIS / 4 + 1);
+        long delay = Math.max(check, retryAfterMillis);
+        long now = clock.millis();
+        retryAfterUntilMillis = retryAfterMillis > 0 ? now + retryAfterMillis : 0;
+        backoffUntilMillis = now + delay;
+        logger.verbose("telemetry: next look at ingestion in " + delay + " ms after " + failures + " failure(s)");
     }
 
     private void recovered() {
@@ -490,6 +565,8 @@ final class Sender implements Runnable {
         }
         failures = 0;
         backoffUntilMillis = 0;
+        retryAfterUntilMillis = 0;
+        probeTimeoutMillis = PROBE_TIMEOUT_MILLIS;
     }
 
     /** Reads Retry-After (seconds or HTTP date), retry-after-ms or x-ms-retry-after-ms; 0 when absent. */
@@ -524,6 +601,6 @@ final class Sender implements Runnable {
         }
     }
 
-    private record Answer(int status, HttpHeaders headers, byte[] body, String error) {
+    private record Answer(int status, HttpHeaders headers, byte[] body, String error, boolean timedOut) {
     }
 }

@@ -56,7 +56,7 @@ class DeliveryTest {
     void postsGzippedNewlineDelimitedJsonAndBatchesByCount() {
         try (AzureMonitorExporter exporter = slowLinger().maxBatchItems(3).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(7);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(7, TestSupport.WAIT));
             endpoint.assertNoViolations();
             List<IngestionRequest> requests = endpoint.requests();
@@ -77,7 +77,7 @@ class DeliveryTest {
     void batchesByBytes() {
         try (AzureMonitorExporter exporter = slowLinger().maxBatchBytes(2048).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(6);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(6, TestSupport.WAIT));
             List<IngestionRequest> requests = endpoint.requests();
             assertTrue(requests.size() >= 3, requests.toString());
@@ -93,7 +93,7 @@ class DeliveryTest {
         endpoint.respondPartial(Map.of(1, 500, 2, 400, 3, 429));
         try (AzureMonitorExporter exporter = slowLinger().maxBatchItems(5).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(5);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(4, TestSupport.WAIT));
             List<IngestionRequest> requests = endpoint.requests();
             assertEquals(2, requests.size(), requests.toString());
@@ -118,7 +118,7 @@ class DeliveryTest {
         endpoint.respondWith(429, Duration.ofSeconds(30));
         try (AzureMonitorExporter exporter = slowLinger().clock(clock).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(1, endpoint.requests().size());
             assertEquals(429, endpoint.requests().get(0).status());
             assertTrue(exporter.backoffUntilMillis() >= clock.millis() + 30_000,
@@ -127,12 +127,12 @@ class DeliveryTest {
 
             // still backing off: a new batch goes to the spool, nothing is posted
             calls.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(1, endpoint.requests().size());
             assertEquals(2, exporter.stats().spooled());
 
             clock.advance(Duration.ofSeconds(31));
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(2, TestSupport.WAIT));
             assertEquals(0, exporter.stats().spoolFiles());
             assertEquals(2, TestSupport.dependencies(endpoint).stream().map(i -> i.baseData().get("id")).distinct().count());
@@ -144,7 +144,7 @@ class DeliveryTest {
         endpoint.respondWith(400);
         try (AzureMonitorExporter exporter = slowLinger().build(); Calls calls = new Calls(exporter)) {
             calls.invoke(2);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(2, exporter.stats().dropped(SelfCounters.BAD_REQUEST));
             assertEquals(0, exporter.stats().spooled());
             assertEquals(0, exporter.backoffUntilMillis());
@@ -156,9 +156,9 @@ class DeliveryTest {
         endpoint.respondWith(402).respondWith(439);
         try (AzureMonitorExporter exporter = slowLinger().build(); Calls calls = new Calls(exporter)) {
             calls.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             calls.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(2, exporter.stats().dropped(SelfCounters.QUOTA));
             assertEquals(0, exporter.stats().spooled());
         }
@@ -170,15 +170,15 @@ class DeliveryTest {
         endpoint.respondWith(401).respondWith(503);
         try (AzureMonitorExporter exporter = slowLinger().clock(clock).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(1, exporter.stats().spooled());
             assertTrue(exporter.backoffUntilMillis() > clock.millis());
             clock.advance(Duration.ofMinutes(10));
-            assertTrue(exporter.flush(TestSupport.WAIT)); // drains the spool: 503, kept again
+            assertTrue(exporter.flush(TestSupport.WAIT).completed()); // drains the spool: 503, kept again
             assertEquals(2, endpoint.requests().size());
             assertEquals(1, exporter.stats().spoolFiles());
             clock.advance(Duration.ofMinutes(10));
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
             assertEquals(0, exporter.stats().spoolFiles());
             assertEquals(0, exporter.stats().droppedTotal());
@@ -205,7 +205,7 @@ class DeliveryTest {
         try (AzureMonitorExporter exporter = slowLinger().connectionString(cs).credential(credential)
             .httpClient(downgrade).build(); Calls calls = new Calls(exporter)) {
             calls.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
             assertEquals(List.of("https://monitor.azure.com//.default"), scopes.stream().distinct().collect(Collectors.toList()));
             assertEquals("Bearer tok-SECRET-value", endpoint.requests().get(0).header("Authorization"));

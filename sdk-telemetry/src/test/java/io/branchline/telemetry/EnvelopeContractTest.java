@@ -83,7 +83,7 @@ class EnvelopeContractTest {
         FunctionResponse response = client.invoke(order());
         assertEquals(200, response.statusCode());
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
 
@@ -124,7 +124,7 @@ class EnvelopeContractTest {
         FunctionRequest r = order().toBuilder().traceparent("00-" + TRACE + "-" + CALLER_SPAN + "-01").build();
         client.invoke(r);
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
         TelemetryItem item = TestSupport.byId(endpoint, call.spanId());
@@ -140,7 +140,7 @@ class EnvelopeContractTest {
         sim.region("northeurope").fault(Fault.serverError(503));
         assertThrows(FunctionCallException.class, () -> client.invoke(order()));
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
         TelemetryItem item = TestSupport.byId(endpoint, call.spanId());
@@ -157,7 +157,7 @@ class EnvelopeContractTest {
         sim.region("northeurope").fault(Fault.down());
         assertThrows(FunctionCallException.class, () -> client.invoke(order()));
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
         TelemetryItem item = TestSupport.byId(endpoint, call.spanId());
@@ -171,7 +171,7 @@ class EnvelopeContractTest {
         FunctionResponse response = client.invoke(order());
         assertEquals("northeurope", response.region().name());
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
         TelemetryItem item = TestSupport.byId(endpoint, call.spanId());
@@ -205,7 +205,7 @@ class EnvelopeContractTest {
             assertTrue(response.hedged());
         }
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
         TelemetryItem item = TestSupport.byId(endpoint, call.spanId());
@@ -219,7 +219,7 @@ class EnvelopeContractTest {
         String longRoute = "/api/" + "x".repeat(1500);
         client.invoke(FunctionRequest.get(longRoute).build());
         CallInfo call = lastCall.get();
-        assertTrue(exporter.flush(TestSupport.WAIT));
+        assertTrue(exporter.flush(TestSupport.WAIT).completed());
         assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
         endpoint.assertNoViolations();
         TelemetryItem item = TestSupport.byId(endpoint, call.spanId());

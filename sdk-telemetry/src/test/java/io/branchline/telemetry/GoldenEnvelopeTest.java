@@ -8,10 +8,11 @@ import com.azure.json.JsonReader;
 import io.branchline.testkit.IngestionEndpoint;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,12 +114,13 @@ class GoldenEnvelopeTest {
         try (IngestionEndpoint endpoint = IngestionEndpoint.start(IKEY)) {
             String body = String.join("\n", GOLDEN_DEPENDENCY, GOLDEN_FAILED_DEPENDENCY, GOLDEN_REGION_METRIC,
                 GOLDEN_BRANCH_METRIC);
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create(endpoint.ingestionUrl())).timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/x-json-stream")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
-            assertEquals("{\"itemsReceived\":4,\"itemsAccepted\":4,\"errors\":[]}", r.body());
+            HttpRequest request = new HttpRequest(HttpMethod.POST, endpoint.ingestionUrl())
+                .setHeader(HttpHeaderName.CONTENT_TYPE, "application/x-json-stream").setBody(body);
+            try (HttpResponse r = HttpClient.createDefault().send(request).block(Duration.ofSeconds(10))) {
+                String answer = r.getBodyAsString().block(Duration.ofSeconds(10));
+                assertEquals(200, r.getStatusCode(), answer);
+                assertEquals("{\"itemsReceived\":4,\"itemsAccepted\":4,\"errors\":[]}", answer);
+            }
             endpoint.assertNoViolations();
         }
     }

@@ -101,7 +101,7 @@ class MetricsTest {
                     Duration.ofMillis(40), null, 1.0, 0)))
                 .build()) {
                 assertTrue(endpoint.awaitAccepted(3, TestSupport.WAIT));
-                assertTrue(exporter.flush(TestSupport.WAIT));
+                assertTrue(exporter.flush(TestSupport.WAIT).completed());
                 endpoint.assertNoViolations();
                 List<TelemetryItem> metricItems = endpoint.acceptedItems().stream()
                     .filter(i -> "MetricData".equals(i.baseType())).collect(Collectors.toList());

@@ -66,7 +66,7 @@ class QueueAndSecretsTest {
             assertEquals(16, exporter.stats().dropped(SelfCounters.QUEUE_FULL));
             assertEquals(4, exporter.stats().queued());
             release.countDown();
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(5, TestSupport.WAIT));
             assertEquals(5, exporter.stats().accepted());
         }
@@ -86,12 +86,12 @@ class QueueAndSecretsTest {
                 .build(); Calls calls = new Calls(exporter)) {
                 for (int i = 0; i < 4; i++) {
                     calls.invoke(1);
-                    assertTrue(exporter.flush(TestSupport.WAIT));
+                    assertTrue(exporter.flush(TestSupport.WAIT).completed());
                     clock.advance(Duration.ofMinutes(10));
                 }
                 endpoint.down();
                 calls.invoke(1);
-                assertTrue(exporter.flush(TestSupport.WAIT));
+                assertTrue(exporter.flush(TestSupport.WAIT).completed());
                 assertFalse(exporter.toString().contains(key));
                 try (Stream<Path> files = Files.list(spool)) {
                     for (Path p : files.collect(Collectors.toList())) {
@@ -106,7 +106,7 @@ class QueueAndSecretsTest {
                 }
                 endpoint.up();
                 clock.advance(Duration.ofMinutes(10));
-                assertTrue(exporter.flush(TestSupport.WAIT));
+                assertTrue(exporter.flush(TestSupport.WAIT).completed());
             }
             items = endpoint.acceptedItems();
         } finally {
@@ -131,11 +131,11 @@ class QueueAndSecretsTest {
         try (AzureMonitorExporter exporter = TestSupport.exporter(endpoint, spool).samplingPercentage(50).build();
             Calls calls = new Calls(exporter)) {
             calls.invoke(40);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             List<String> expected = calls.started.stream().filter(c -> Sampling.keep(c.traceId(), 50))
                 .map(CallInfo::spanId).sorted().collect(Collectors.toList());
             assertTrue(endpoint.awaitAccepted(expected.size(), TestSupport.WAIT));
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             List<TelemetryItem> deps = TestSupport.dependencies(endpoint);
             assertEquals(expected, deps.stream().map(i -> (String) i.baseData().get("id")).sorted()
                 .collect(Collectors.toList()));

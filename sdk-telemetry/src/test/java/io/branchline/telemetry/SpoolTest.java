@@ -48,7 +48,7 @@ class SpoolTest {
         AzureMonitorExporter first = TestSupport.exporter(endpoint, spool).maxBatchItems(4).build();
         try (Calls c = new Calls(first)) {
             c.invoke(10);
-            assertTrue(first.flush(TestSupport.WAIT));
+            assertTrue(first.flush(TestSupport.WAIT).completed());
             c.invoke(10);
             calls = List.copyOf(c.started);
         } finally {
@@ -63,7 +63,7 @@ class SpoolTest {
         endpoint.up();
         try (AzureMonitorExporter second = TestSupport.exporter(endpoint, spool).build()) {
             assertTrue(endpoint.awaitAccepted(20, TestSupport.WAIT));
-            assertTrue(second.flush(TestSupport.WAIT));
+            assertTrue(second.flush(TestSupport.WAIT).completed());
             assertEquals(0, second.stats().spoolFiles());
         }
         endpoint.assertNoViolations();
@@ -81,7 +81,7 @@ class SpoolTest {
             .spoolMaxBytes(1024).build();
         try (Calls c = new Calls(exporter)) {
             c.invoke(10);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             calls = List.copyOf(c.started);
         } finally {
             exporter.close();
@@ -95,7 +95,7 @@ class SpoolTest {
         endpoint.up();
         try (AzureMonitorExporter second = TestSupport.exporter(endpoint, spool).build()) {
             assertTrue(endpoint.awaitAccepted(kept, TestSupport.WAIT));
-            assertTrue(second.flush(TestSupport.WAIT));
+            assertTrue(second.flush(TestSupport.WAIT).completed());
         }
         // the newest calls survived
         Set<String> expected = calls.subList(10 - (int) kept, 10).stream().map(CallInfo::spanId).collect(Collectors.toSet());
@@ -111,11 +111,11 @@ class SpoolTest {
         try (AzureMonitorExporter exporter = TestSupport.exporter(endpoint, spool).clock(clock)
             .spoolMaxAge(Duration.ofHours(48)).build(); Calls c = new Calls(exporter)) {
             c.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(1, exporter.stats().spoolFiles());
             clock.advance(Duration.ofHours(49));
             c.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertEquals(1, exporter.stats().dropped(SelfCounters.SPOOL_EXPIRED));
             assertEquals(1, exporter.stats().spoolFiles());
         }
@@ -135,14 +135,14 @@ class SpoolTest {
             DiskSpool.gzip(List.of(good)));
 
         try (AzureMonitorExporter exporter = TestSupport.exporter(endpoint, spool).build(); Calls c = new Calls(exporter)) {
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(1, TestSupport.WAIT));
             assertEquals(3, exporter.stats().dropped(SelfCounters.CORRUPT));
             assertTrue(Files.exists(corrupt.resolveSibling(corrupt.getFileName() + ".corrupt")));
             assertFalse(Files.exists(corrupt));
             // and the exporter keeps working
             c.invoke(1);
-            assertTrue(exporter.flush(TestSupport.WAIT));
+            assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(2, TestSupport.WAIT));
         }
         endpoint.assertNoViolations();

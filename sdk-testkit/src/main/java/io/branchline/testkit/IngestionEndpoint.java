@@ -94,6 +94,9 @@ public final class IngestionEndpoint implements AutoCloseable {
     private final ArrayDeque<IngestionRequest> requests = new ArrayDeque<>();
     private final List<String> violations = new ArrayList<>();
     private long acceptedCount;
+    private long receivedCount;
+    /** Scripted status of a request that gets no answer. */
+    private static final int HANG = -1;
     private String bearerToken;
 
     private IngestionEndpoint(String instrumentationKey) {
@@ -256,6 +259,50 @@ public final class IngestionEndpoint implements AutoCloseable {
         });
         enqueue(new Scripted(0, null, new TreeMap<>(indexToStatus), 1));
         return this;
+    }
+
+    /**
+     * Never answers the next {@code times} track requests: the connection stays open with no response, as when
+     * ingestion hangs. {@link #resetResponses()} ends it for later requests; a held request stays unanswered until the
+     * client gives up or the endpoint closes.
+     *
+     * @param times how many requests to hold, or {@link #UNTIL_RESET}
+     * @return this endpoint
+     * @throws IllegalArgumentException if {@code times} is below 1
+     */
+    public IngestionEndpoint hang(int times) {
+        if (times < 1) {
+            throw new IllegalArgumentException("times must be at least 1, was " + times);
+        }
+        enqueue(new Scripted(HANG, null, null, times));
+        return this;
+    }
+
+    /**
+     * Waits until at least {@code n} track requests arrived, answered or not (a request held by {@link #hang(int)}
+     * counts as soon as it is read).
+     *
+     * @param n the count to wait for
+     * @param timeout the longest wait
+     * @return whether the count was reached; {@code false} on timeout or interrupt
+     */
+    public boolean awaitReceived(long n, Duration timeout) {
+        long nanos = Objects.requireNonNull(timeout, "timeout").toNanos();
+        lock.lock();
+        try {
+            while (receivedCount < n) {
+                if (nanos <= 0) {
+                    return false;
+                }
+                nanos = acceptedChanged.awaitNanos(nanos);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -608,6 +655,20 @@ public final class IngestionEndpoint implements AutoCloseable {
                 r.headers().set("Allow", "POST");
                 Http.write(ctx, r, keepAlive);
                 return;
+            }
+            lock.lock();
+            try {
+                receivedCount++;
+                acceptedChanged.signalAll();
+                Scripted next = script.peekFirst();
+                if (next != null && next.status == HANG) {
+                    if (next.remaining != UNTIL_RESET && --next.remaining == 0) {
+                        script.removeFirst();
+                    }
+                    return; // no answer: the client sees a request that never completes
+                }
+            } finally {
+                lock.unlock();
             }
             Map<String, String> headers = Http.headers(request);
             byte[] raw = Http.body(request);
