@@ -154,14 +154,7 @@ final class ClientCore implements AutoCloseable {
         } else {
             com.azure.core.http.HttpClient http = b.httpClient;
             if (http == null) {
-                ProxyOptions proxy = b.proxy;
-                if (proxy == null && Boolean.TRUE.equals(b.proxyFromEnvironment)) {
-                    Configuration config = b.configuration == null ? Configuration.getGlobalConfiguration() : b.configuration;
-                    proxy = ProxyOptions.fromConfiguration(config, true);
-                }
-                Transport.Built built = Transport.create(timeouts, proxy, b.tls,
-                    b.dnsRefresh == null ? FunctionClientBuilder.DEFAULT_DNS_REFRESH : b.dnsRefresh,
-                    regions.stream().anyMatch(Region::isHttps));
+                Transport.Built built = transport(b, regions.stream().anyMatch(Region::isHttps));
                 http = built.client;
                 owned = built.provider;
             } else if (b.proxy != null || b.tls != null) {
@@ -227,6 +220,18 @@ final class ClientCore implements AutoCloseable {
 
     private static AttemptNotSentException tokenFailed(Throwable e) {
         return new AttemptNotSentException("could not get an access token: " + Outcomes.describe(e), e);
+    }
+
+    /** The default Netty transport with the builder's (already applied) timeouts, proxy, TLS and DNS refresh. */
+    static Transport.Built transport(FunctionClientBuilder b, boolean anyHttps) {
+        TimeoutOptions timeouts = b.timeouts == null ? TimeoutOptions.DEFAULT : b.timeouts;
+        ProxyOptions proxy = b.proxy;
+        if (proxy == null && Boolean.TRUE.equals(b.proxyFromEnvironment)) {
+            Configuration config = b.configuration == null ? Configuration.getGlobalConfiguration() : b.configuration;
+            proxy = ProxyOptions.fromConfiguration(config, true);
+        }
+        return Transport.create(timeouts, proxy, b.tls,
+            b.dnsRefresh == null ? FunctionClientBuilder.DEFAULT_DNS_REFRESH : b.dnsRefresh, anyHttps);
     }
 
     private static final Set<RegionRouter> STARTED_ROUTERS =

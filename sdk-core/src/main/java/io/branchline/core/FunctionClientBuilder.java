@@ -442,6 +442,47 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     }
 
     /**
+     * Builds an HTTP client that reaches other services over the same network as this builder's calls: the same
+     * proxy (with its credentials and non-proxy hosts), TLS trust, client certificate, DNS refresh and transport
+     * timeouts, taken from this builder and then from its properties, environment or {@link Configuration} exactly
+     * as {@link #buildClient()} takes them. No region is needed. For components that send alongside the calls, such
+     * as the Azure Monitor exporter of {@code branchline-telemetry}. When an {@linkplain #httpClient(HttpClient) HTTP
+     * client} (or a {@linkplain #pipeline(HttpPipeline) pipeline}) was given, its HTTP client is returned: it is the
+     * caller's to share.
+     *
+     * <p>A client built here holds its own connection pool; it implements {@link AutoCloseable}: close it when done.
+     *
+     * @return the HTTP client
+     * @throws IllegalArgumentException if a transport setting is malformed; the message names it and the fix
+     * @throws IllegalStateException if the TLS files cannot be loaded; the message names them
+     */
+    public HttpClient buildHttpClient() {
+        if (pipeline != null) {
+            return pipeline.getHttpClient();
+        }
+        if (httpClient != null) {
+            return httpClient;
+        }
+        FunctionClientBuilder transport = new FunctionClientBuilder();
+        transport.configuration = configuration;
+        transport.timeouts = timeouts;
+        transport.proxy = proxy;
+        transport.proxyFromEnvironment = proxyFromEnvironment;
+        transport.tls = tls;
+        transport.dnsRefresh = dnsRefresh;
+        Settings s = settings;
+        if (s == null) {
+            Configuration config = configuration == null ? Configuration.getGlobalConfiguration() : configuration;
+            s = config == Configuration.NONE ? null : Settings.fromConfiguration(config);
+        }
+        if (s != null) {
+            s.applyTransportTo(transport);
+        }
+        // the other service (such as Azure Monitor ingestion) is most likely https: TLS prepared up front
+        return new Transport.Owned(ClientCore.transport(transport, true));
+    }
+
+    /**
      * Builds a blocking client.
      *
      * @return the client; close it when done

@@ -140,30 +140,6 @@ final class Settings {
         if (b.scope == null) {
             b.scope = get("branchline.scope");
         }
-        if (b.timeouts == null) {
-            TimeoutOptions.Builder t = TimeoutOptions.builder();
-            boolean any = false;
-            Duration d;
-            if ((d = duration("branchline.timeout.connect")) != null) {
-                t.connect(d);
-                any = true;
-            }
-            if ((d = duration("branchline.timeout.response")) != null) {
-                t.response(d);
-                any = true;
-            }
-            if ((d = duration("branchline.timeout.read")) != null) {
-                t.read(d);
-                any = true;
-            }
-            if ((d = duration("branchline.timeout.call")) != null) {
-                t.call(d);
-                any = true;
-            }
-            if (any) {
-                b.timeouts = t.build();
-            }
-        }
         if (b.failover == null) {
             FailoverOptions.Builder f = FailoverOptions.builder();
             boolean any = false;
@@ -198,6 +174,44 @@ final class Settings {
                 b.failover = f.build();
             }
         }
+        if (b.allowPlainHttp == null) {
+            b.allowPlainHttp = bool("branchline.allow-plain-http");
+        }
+        applyTransportTo(b);
+        if (b.maxResponseBytes == null) {
+            b.maxResponseBytes = values.size("branchline.max-response-size", 1, "a size such as 1048576, 512KiB or 16MiB");
+        }
+    }
+
+    /**
+     * Fills the transport settings the builder left unset: timeouts, proxy, TLS and DNS refresh. Also used for
+     * {@link FunctionClientBuilder#buildHttpClient()}, which needs no region.
+     */
+    void applyTransportTo(FunctionClientBuilder b) {
+        if (b.timeouts == null) {
+            TimeoutOptions.Builder t = TimeoutOptions.builder();
+            boolean any = false;
+            Duration d;
+            if ((d = duration("branchline.timeout.connect")) != null) {
+                t.connect(d);
+                any = true;
+            }
+            if ((d = duration("branchline.timeout.response")) != null) {
+                t.response(d);
+                any = true;
+            }
+            if ((d = duration("branchline.timeout.read")) != null) {
+                t.read(d);
+                any = true;
+            }
+            if ((d = duration("branchline.timeout.call")) != null) {
+                t.call(d);
+                any = true;
+            }
+            if (any) {
+                b.timeouts = t.build();
+            }
+        }
         if (b.proxy == null) {
             String proxy = get("branchline.proxy");
             if (proxy != null) {
@@ -210,9 +224,6 @@ final class Settings {
         if (b.tls == null) {
             b.tls = tls();
         }
-        if (b.allowPlainHttp == null) {
-            b.allowPlainHttp = bool("branchline.allow-plain-http");
-        }
         if (b.dnsRefresh == null) {
             Duration d = duration("branchline.dns-refresh");
             if (d != null) {
@@ -221,9 +232,6 @@ final class Settings {
                 }
                 b.dnsRefresh = d;
             }
-        }
-        if (b.maxResponseBytes == null) {
-            b.maxResponseBytes = values.size("branchline.max-response-size", 1, "a size such as 1048576, 512KiB or 16MiB");
         }
     }
 

@@ -41,6 +41,36 @@ final class Transport {
         }
     }
 
+    /** A transport handed to another component: closing it releases its connection pool. */
+    static final class Owned implements HttpClient, AutoCloseable {
+        private final Built built;
+
+        Owned(Built built) {
+            this.built = built;
+        }
+
+        @Override
+        public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> send(com.azure.core.http.HttpRequest request) {
+            return built.client.send(request);
+        }
+
+        @Override
+        public reactor.core.publisher.Mono<com.azure.core.http.HttpResponse> send(com.azure.core.http.HttpRequest request,
+            com.azure.core.util.Context context) {
+            return built.client.send(request, context);
+        }
+
+        @Override
+        public void close() {
+            built.provider.disposeLater().subscribe();
+        }
+
+        @Override
+        public String toString() {
+            return "Branchline transport";
+        }
+    }
+
     static Built create(TimeoutOptions timeouts, ProxyOptions proxy, TlsOptions tls, Duration dnsRefresh,
         boolean anyHttps) {
         // TLS settings first: when they fail, nothing has been started that would need releasing

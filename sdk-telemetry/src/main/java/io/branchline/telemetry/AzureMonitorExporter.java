@@ -11,6 +11,7 @@ import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.CallInfo;
 import io.branchline.core.CallListener;
 import io.branchline.core.FunctionCallException;
+import io.branchline.core.FunctionClientBuilder;
 import io.branchline.core.FunctionResponse;
 import io.branchline.core.Region;
 import io.branchline.core.models.Attempt;
@@ -102,10 +103,13 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
     private final Thread thread;
     private final Map<String, Region> regions = new ConcurrentHashMap<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The transport built for this exporter (not one the application gave), closed with it. */
+    private final AutoCloseable ownedTransport;
 
-    private AzureMonitorExporter(Builder b, ConnectionString cs, HttpPipeline pipeline, String roleInstance,
-        Path spoolDir) {
+    private AzureMonitorExporter(Builder b, ConnectionString cs, HttpPipeline pipeline, AutoCloseable ownedTransport,
+        String roleInstance, Path spoolDir) {
         this.connectionString = cs;
+        this.ownedTransport = ownedTransport;
         this.samplingPercentage = b.samplingPercentage;
         this.closeTimeout = b.closeTimeout;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity + 1); // one slot for the wake-up marker
@@ -156,7 +160,9 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
      */
     public static Builder fromProperties(Properties properties) {
         Objects.requireNonNull(properties, "properties");
-        return TelemetrySettings.fromProperties(properties).toBuilder();
+        Builder b = TelemetrySettings.fromProperties(properties).toBuilder();
+        b.network = FunctionClientBuilder.fromProperties(properties);
+        return b;
     }
 
     /**
@@ -185,7 +191,9 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
      */
     public static Builder fromEnvironment(Map<String, String> env) {
         Objects.requireNonNull(env, "env");
-        return TelemetrySettings.fromEnvironment(env).toBuilder();
+        Builder b = TelemetrySettings.fromEnvironment(env).toBuilder();
+        b.network = FunctionClientBuilder.fromEnvironment(env);
+        return b;
     }
 
     /**
@@ -458,6 +466,13 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             }
             spool.write(left, 0);
         }
+        if (ownedTransport != null) {
+            try {
+                ownedTransport.close();
+            } catch (Exception e) {
+                LOGGER.verbose("telemetry: closing the transport failed: " + e.getClass().getSimpleName());
+            }
+        }
     }
 
     @Override
@@ -558,6 +573,8 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         private Clock clock = Clock.systemUTC();
         private HttpClient httpClient;
         private HttpPipeline pipeline;
+        /** Where the proxy, TLS and DNS settings come from when no HTTP client or pipeline is given. */
+        FunctionClientBuilder network;
         private MeterRegistry meterRegistry;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
@@ -770,7 +787,35 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         }
 
         /**
-         * Sets the HTTP client; default azure-core's default (Netty).
+         * Sends telemetry over the same network as the calls of clients this builder makes: the same proxy (with
+         * credentials and non-proxy hosts), TLS trust, client certificate, DNS refresh and transport timeouts, read
+         * from the client builder and its properties, environment or {@code Configuration} as the client reads them.
+         * Use the builder the client is built from:
+         *
+         * <pre>{@code
+         * FunctionClientBuilder clientBuilder = FunctionClientBuilder.fromProperties(properties);
+         * AzureMonitorExporter exporter = AzureMonitorExporter.builder()
+         *     .connectionString(cs).network(clientBuilder).build();
+         * FunctionClient client = clientBuilder.addListener(exporter).buildClient();
+         * }</pre>
+         *
+         * Without it, the exporter reads the same {@code branchline.*} proxy, TLS and DNS settings itself: from the
+         * properties or variables given to {@link AzureMonitorExporter#fromProperties(Properties)} or
+         * {@link AzureMonitorExporter#fromEnvironment(Map)}, else from the global {@code Configuration} (environment
+         * variables and system properties). {@link #httpClient(HttpClient)} and {@link #pipeline(HttpPipeline)} win
+         * over it.
+         *
+         * @param clientBuilder the builder of the client whose network to share; read when {@link #build()} runs
+         * @return this builder
+         */
+        public Builder network(FunctionClientBuilder clientBuilder) {
+            this.network = Objects.requireNonNull(clientBuilder, "clientBuilder");
+            return this;
+        }
+
+        /**
+         * Sets the HTTP client; it replaces the proxy, TLS and DNS settings of {@link #network(FunctionClientBuilder)}.
+         * Default: the same transport as a Branchline client's (see {@code network}).
          *
          * @param httpClient the client
          * @return this builder
@@ -853,18 +898,24 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
                     + " use at most 5 minutes; spooled telemetry is sent after the restart anyway");
             }
             HttpPipeline p = pipeline;
+            AutoCloseable owned = null;
             if (p == null) {
                 List<HttpPipelinePolicy> policies = new ArrayList<>();
                 policies.add(new UserAgentPolicy("branchline-telemetry/" + VERSION));
                 if (credential != null) {
                     policies.add(new BearerTokenAuthenticationPolicy(credential, cs.tokenScope()));
                 }
-                p = new HttpPipelineBuilder().httpClient(httpClient != null ? httpClient : HttpClient.createDefault())
+                HttpClient http = httpClient;
+                if (http == null) {
+                    http = (network != null ? network : new FunctionClientBuilder()).buildHttpClient();
+                    owned = http instanceof AutoCloseable c ? c : null;
+                }
+                p = new HttpPipelineBuilder().httpClient(http)
                     .policies(policies.toArray(new HttpPipelinePolicy[0])).build();
             }
             String instance = roleInstance != null ? roleInstance : hostName();
             Path dir = spoolDirectory != null ? spoolDirectory : defaultSpoolDirectory(cs.instrumentationKey());
-            return new AzureMonitorExporter(this, cs, p, instance, dir);
+            return new AzureMonitorExporter(this, cs, p, owned, instance, dir);
         }
 
         /** The settings held, without secrets. For tests. */
