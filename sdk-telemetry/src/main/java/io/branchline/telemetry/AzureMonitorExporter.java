@@ -107,7 +107,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
     private final AutoCloseable ownedTransport;
 
     private AzureMonitorExporter(Builder b, ConnectionString cs, HttpPipeline pipeline, AutoCloseable ownedTransport,
-        String roleInstance, Path spoolDir) {
+        String roleInstance, SpoolFolder folder) {
         this.connectionString = cs;
         this.ownedTransport = ownedTransport;
         this.samplingPercentage = b.samplingPercentage;
@@ -115,7 +115,11 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity + 1); // one slot for the wake-up marker
         this.counters = new SelfCounters();
         WarnOnce warnings = new WarnOnce(LOGGER);
-        this.spool = new DiskSpool(spoolDir, b.spoolMaxBytes, b.spoolMaxAge, b.clock, counters, warnings, LOGGER);
+        this.spool = new DiskSpool(folder.dir, folder.orphanRoot, b.spoolMaxBytes, b.spoolMaxAge, b.clock, counters,
+            warnings, LOGGER);
+        if (folder.lock != null) {
+            spool.holdLock(folder.channel, folder.lock);
+        }
         this.tracker = new RegionTracker(b.regionStatus, warnings);
         this.envelopes = new Envelopes(cs.instrumentationKey(), b.roleName, roleInstance,
             "branchline-java:" + VERSION);
@@ -466,6 +470,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             }
             spool.write(left, 0);
         }
+        spool.unlock();
         if (ownedTransport != null) {
             try {
                 ownedTransport.close();
@@ -515,14 +520,46 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         return "unknown";
     }
 
+    /** The spool folder chosen at build, with its lock when one was taken. */
+    private record SpoolFolder(Path dir, Path orphanRoot, java.nio.channels.FileChannel channel,
+        java.nio.channels.FileLock lock) {
+    }
+
+    /**
+     * Locks the configured folder, failing when another exporter holds it; or, for the default folder, takes it or,
+     * when another process holds it, a per-process sub-folder of it.
+     */
+    private static SpoolFolder chooseSpoolFolder(Path configured, Path defaultFolder) {
+        java.nio.channels.FileChannel[] ch = new java.nio.channels.FileChannel[1];
+        java.nio.channels.FileLock[] l = new java.nio.channels.FileLock[1];
+        if (configured != null) {
+            if (DiskSpool.tryLock(configured, ch, l) == DiskSpool.LockResult.HELD_ELSEWHERE) {
+                throw LOGGER.logExceptionAsError(new IllegalStateException("Telemetry spool folder " + configured
+                    + " is in use by another AzureMonitorExporter, in this process or another (it holds the lock on "
+                    + configured.resolve(DiskSpool.LOCK_FILE) + "): give each exporter its own folder with"
+                    + " spoolDirectory(...) (branchline.telemetry.spool-directory), or close the other exporter first"));
+            }
+            return new SpoolFolder(configured, null, ch[0], l[0]);
+        }
+        Path dir = defaultFolder;
+        while (DiskSpool.tryLock(dir, ch, l) == DiskSpool.LockResult.HELD_ELSEWHERE) {
+            dir = defaultFolder.resolve(DiskSpool.processFolderName());
+        }
+        return new SpoolFolder(dir, defaultFolder, ch[0], l[0]);
+    }
+
     static Path defaultSpoolDirectory(String instrumentationKey) {
+        return defaultSpoolDirectory(Path.of(System.getProperty("java.io.tmpdir")), instrumentationKey);
+    }
+
+    static Path defaultSpoolDirectory(Path parent, String instrumentationKey) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest(instrumentationKey.getBytes(StandardCharsets.UTF_8));
             StringBuilder hex = new StringBuilder();
             for (int i = 0; i < 8; i++) {
                 hex.append(String.format("%02x", d[i]));
             }
-            return Path.of(System.getProperty("java.io.tmpdir"), "branchline-telemetry-" + hex);
+            return parent.resolve("branchline-telemetry-" + hex);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -575,6 +612,8 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         private HttpPipeline pipeline;
         /** Where the proxy, TLS and DNS settings come from when no HTTP client or pipeline is given. */
         FunctionClientBuilder network;
+        /** Parent of the default spool folder; tests point it elsewhere. */
+        Path defaultSpoolParent = Path.of(System.getProperty("java.io.tmpdir"));
         private MeterRegistry meterRegistry;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
@@ -644,10 +683,14 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         }
 
         /**
-         * Sets the spool folder; one exporter per folder.
+         * Sets the spool folder. One exporter per folder: the exporter holds an OS lock on it
+         * ({@code .lock}) while open, and {@link #build()} fails naming the folder when another exporter, in this
+         * process or another, holds it. Without this setting the folder is
+         * {@code ${java.io.tmpdir}/branchline-telemetry-<hash of the instrumentation key>}; when another process
+         * holds that one, the exporter uses a per-process sub-folder of it, and whichever exporter opens the folder
+         * next takes over the batches of sub-folders whose process has stopped.
          *
-         * @param directory the folder, created if missing (owner-only); default
-         *     {@code ${java.io.tmpdir}/branchline-telemetry-<hash of the instrumentation key>}
+         * @param directory the folder, created if missing (owner-only)
          * @return this builder
          */
         public Builder spoolDirectory(Path directory) {
@@ -914,8 +957,14 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
                     .policies(policies.toArray(new HttpPipelinePolicy[0])).build();
             }
             String instance = roleInstance != null ? roleInstance : hostName();
-            Path dir = spoolDirectory != null ? spoolDirectory : defaultSpoolDirectory(cs.instrumentationKey());
-            return new AzureMonitorExporter(this, cs, p, owned, instance, dir);
+            SpoolFolder folder = chooseSpoolFolder(spoolDirectory, spoolDirectory != null ? null
+                : defaultSpoolDirectory(defaultSpoolParent, cs.instrumentationKey()));
+            return new AzureMonitorExporter(this, cs, p, owned, instance, folder);
+        }
+
+        /** Goes back to the default spool folder. For tests. */
+        void spoolDirectoryDefault() {
+            this.spoolDirectory = null;
         }
 
         /** The settings held, without secrets. For tests. */

@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -44,6 +46,11 @@ final class DiskSpool {
     static final String SUFFIX = ".ndjson.gz";
     static final String CORRUPT_SUFFIX = ".corrupt";
     private static final String TEMP_PREFIX = ".tmp-";
+    /** The file whose OS lock marks a folder as in use by one exporter. */
+    static final String LOCK_FILE = ".lock";
+    /** Prefix of the per-process sub-folders of a default spool folder held by another process. */
+    static final String PROCESS_PREFIX = "process-";
+    private static final AtomicLong SUBFOLDERS = new AtomicLong();
     private static final Pattern NAME = Pattern.compile("(\\d{15})-(\\d{9})-([0-9a-f]{8})-n(\\d{1,9})"
         + Pattern.quote(SUFFIX));
     private static final AtomicLong SEQ = new AtomicLong();
@@ -56,6 +63,10 @@ final class DiskSpool {
     private final WarnOnce warnings;
     private final ClientLogger logger;
     private final boolean posix;
+    /** The default folder whose per-process sub-folders this spool adopts when their process died; else null. */
+    private final Path orphanRoot;
+    private FileChannel lockChannel;
+    private FileLock lock;
     private long bytes;
     private int files;
     private long items;
@@ -63,7 +74,13 @@ final class DiskSpool {
 
     DiskSpool(Path dir, long maxBytes, Duration maxAge, Clock clock, SelfCounters counters, WarnOnce warnings,
         ClientLogger logger) {
+        this(dir, null, maxBytes, maxAge, clock, counters, warnings, logger);
+    }
+
+    DiskSpool(Path dir, Path orphanRoot, long maxBytes, Duration maxAge, Clock clock, SelfCounters counters,
+        WarnOnce warnings, ClientLogger logger) {
         this.dir = dir;
+        this.orphanRoot = orphanRoot;
         this.maxBytes = maxBytes;
         this.maxAge = maxAge;
         this.clock = clock;
@@ -77,19 +94,159 @@ final class DiskSpool {
         return dir;
     }
 
+    /** The outcome of {@link #lock(Path)}. */
+    enum LockResult { LOCKED, HELD_ELSEWHERE, UNAVAILABLE }
+
+    /**
+     * Takes the OS lock of a folder (creating it owner-only): one exporter per folder, in this process or another.
+     * The lock goes when the process dies, so a folder left by a crash can be taken again.
+     */
+    static LockResult tryLock(Path dir, FileChannel[] channel, FileLock[] lock) {
+        try {
+            createFolder(dir);
+            Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel ch = dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? FileChannel.open(dir.resolve(LOCK_FILE), options,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                : FileChannel.open(dir.resolve(LOCK_FILE), options);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null; // held by another exporter of this process
+            }
+            if (l == null) {
+                ch.close();
+                return LockResult.HELD_ELSEWHERE;
+            }
+            channel[0] = ch;
+            lock[0] = l;
+            return LockResult.LOCKED;
+        } catch (IOException | RuntimeException e) {
+            return LockResult.UNAVAILABLE;
+        }
+    }
+
+    /**
+     * Locks this spool's folder for this exporter.
+     *
+     * @return whether it is locked, held by another exporter, or cannot be used at all (then writes fail and are
+     *     counted {@code spool_unwritable})
+     */
+    synchronized LockResult lock() {
+        FileChannel[] ch = new FileChannel[1];
+        FileLock[] l = new FileLock[1];
+        LockResult r = tryLock(dir, ch, l);
+        lockChannel = ch[0];
+        lock = l[0];
+        return r;
+    }
+
+    /** Keeps a lock taken with {@link #tryLock(Path, FileChannel[], FileLock[])} on this spool's folder. */
+    synchronized void holdLock(FileChannel channel, FileLock held) {
+        lockChannel = channel;
+        lock = held;
+    }
+
+    /** Releases the folder's lock. */
+    synchronized void unlock() {
+        try {
+            if (lock != null) {
+                lock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            logger.verbose("telemetry spool: releasing the lock failed: " + e.getClass().getSimpleName());
+        } finally {
+            lock = null;
+            lockChannel = null;
+        }
+    }
+
+    /** A new per-process sub-folder name under a default spool folder. */
+    static String processFolderName() {
+        return PROCESS_PREFIX + ProcessHandle.current().pid() + "-" + SUBFOLDERS.incrementAndGet();
+    }
+
+    /**
+     * Moves the batches of per-process sub-folders whose process is gone (their lock can be taken) into this folder,
+     * so they are sent, then removes those sub-folders.
+     */
+    private void adoptOrphans() throws IOException {
+        if (orphanRoot == null || !Files.isDirectory(orphanRoot)) {
+            return;
+        }
+        List<Path> siblings = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(orphanRoot, PROCESS_PREFIX + "*")) {
+            for (Path p : ds) {
+                if (!p.equals(dir) && Files.isDirectory(p)) {
+                    siblings.add(p);
+                }
+            }
+        }
+        for (Path sibling : siblings) {
+            FileChannel[] ch = new FileChannel[1];
+            FileLock[] l = new FileLock[1];
+            if (tryLock(sibling, ch, l) != LockResult.LOCKED) {
+                continue; // its process is alive
+            }
+            int moved = 0;
+            try {
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(sibling, "*" + SUFFIX)) {
+                    for (Path f : ds) {
+                        if (f.getFileName().toString().startsWith(TEMP_PREFIX)) {
+                            continue;
+                        }
+                        Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                        moved++;
+                    }
+                }
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(sibling)) {
+                    for (Path f : ds) {
+                        if (!f.getFileName().toString().equals(LOCK_FILE)) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                }
+                Files.deleteIfExists(sibling.resolve(LOCK_FILE));
+            } finally {
+                l[0].release();
+                ch[0].close();
+            }
+            Files.deleteIfExists(sibling);
+            if (moved > 0) {
+                logger.info("Telemetry spool: took over " + moved + " batch file(s) left in " + sibling
+                    + " by a process that stopped; they are sent from " + dir);
+            }
+        }
+    }
+
+    private static void createFolder(Path folder) throws IOException {
+        if (Files.isDirectory(folder)) {
+            return;
+        }
+        if (folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(folder, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(folder);
+        }
+    }
+
     /** Creates the folder (owner-only), removes temp files left by a crash, and counts what is there. */
     synchronized boolean open() {
         if (opened) {
             return true;
         }
         try {
-            if (!Files.isDirectory(dir)) {
-                if (posix) {
-                    Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
-                } else {
-                    Files.createDirectories(dir);
-                }
+            createFolder(dir);
+            try {
+                adoptOrphans();
+            } catch (IOException | RuntimeException e) {
+                logger.verbose("telemetry spool: taking over folders of stopped processes failed: "
+                    + e.getClass().getSimpleName());
             }
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
                 for (Path p : ds) {
