@@ -114,7 +114,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         this.closeTimeout = b.closeTimeout;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity + 1); // one slot for the wake-up marker
         this.counters = new SelfCounters();
-        WarnOnce warnings = new WarnOnce(LOGGER);
+        WarnOnce warnings = new WarnOnce(LOGGER, b.clock);
         this.spool = new DiskSpool(folder.dir, folder.orphanRoot, b.spoolMaxBytes, b.spoolMaxAge, b.clock, counters,
             warnings, LOGGER);
         if (folder.lock != null) {
@@ -948,6 +948,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
                 if (credential != null) {
                     policies.add(new BearerTokenAuthenticationPolicy(credential, cs.tokenScope()));
                 }
+                policies.add(new HttpLogPolicy());
                 HttpClient http = httpClient;
                 if (http == null) {
                     http = (network != null ? network : new FunctionClientBuilder()).buildHttpClient();

@@ -384,13 +384,13 @@ final class Sender implements Runnable {
             if (status == 206) {
                 recovered();
                 List<byte[]> retry = new ArrayList<>();
-                int failed = partialErrors(a.body, pending, retry);
+                Map<String, Integer> rejections = new java.util.LinkedHashMap<>();
+                int failed = partialErrors(a.body, pending, retry, rejections);
                 counters.accepted.addAndGet(pending.size() - failed);
                 counters.drop(SelfCounters.REJECTED, failed - retry.size());
-                if (failed - retry.size() > 0) {
-                    warnings.warn("ingestion-rejected", "Azure Monitor ingestion rejected " + (failed - retry.size())
-                        + " telemetry item(s) for good (partial success); they are dropped");
-                }
+                rejections.forEach((message, count) -> warnings.warnPerDistinct("ingestion-rejected", message,
+                    "Azure Monitor ingestion rejected " + count + " telemetry item(s) for good (partial success);"
+                        + " they are dropped. Ingestion says: " + message));
                 if (retry.isEmpty()) {
                     return List.of();
                 }
@@ -403,11 +403,14 @@ final class Sender implements Runnable {
             }
             long retryAfter = retryAfterMillis(a.headers);
             switch (status) {
-                case 400:
+                case 400: {
                     counters.drop(SelfCounters.BAD_REQUEST, pending.size());
-                    warnings.warn("ingestion-400", "Azure Monitor ingestion refused a telemetry batch as malformed"
-                        + " (400); " + pending.size() + " item(s) dropped");
+                    String said = firstMessage(a.body);
+                    warnings.warnPerDistinct("ingestion-400", said, "Azure Monitor ingestion refused a telemetry"
+                        + " batch as malformed (400); " + pending.size() + " item(s) dropped."
+                        + (said.isEmpty() ? "" : " Ingestion says: " + said));
                     return List.of();
+                }
                 case 401:
                 case 403:
                     warnings.warn("ingestion-auth", "Azure Monitor ingestion refused the credentials (" + status
@@ -439,8 +442,34 @@ final class Sender implements Runnable {
         }
     }
 
-    /** Fills {@code retry} with the items of a 206 answer worth resending; returns how many items failed. */
-    private int partialErrors(byte[] body, List<byte[]> pending, List<byte[]> retry) {
+    /** Longest part of an ingestion message repeated in a log line. */
+    static final int MAX_MESSAGE_CHARS = 300;
+
+    /** The first per-item message of an answer's body, cut to {@link #MAX_MESSAGE_CHARS}; empty when none. */
+    static String firstMessage(byte[] body) {
+        if (body == null || body.length == 0) {
+            return "";
+        }
+        try (JsonReader reader = JsonProviders.createReader(body)) {
+            reader.nextToken();
+            if (reader.readUntyped() instanceof Map<?, ?> m && m.get("errors") instanceof List<?> errors) {
+                for (Object e : errors) {
+                    if (e instanceof Map<?, ?> err && err.get("message") instanceof String msg && !msg.isBlank()) {
+                        return Envelopes.cut(msg.strip(), MAX_MESSAGE_CHARS);
+                    }
+                }
+            }
+        } catch (Exception ignored) {
+            // not the TrackResponse shape: nothing to add
+        }
+        return "";
+    }
+
+    /**
+     * Fills {@code retry} with the items of a 206 answer worth resending and {@code rejections} with ingestion's
+     * message for each distinct reason an item was refused for good; returns how many items failed.
+     */
+    private int partialErrors(byte[] body, List<byte[]> pending, List<byte[]> retry, Map<String, Integer> rejections) {
         try (JsonReader reader = JsonProviders.createReader(body)) {
             reader.nextToken();
             Object parsed = reader.readUntyped();
@@ -460,6 +489,10 @@ final class Sender implements Runnable {
                     failed++;
                     if (RETRYABLE_ITEM_STATUS.contains(s.intValue())) {
                         retry.add(pending.get(index));
+                    } else {
+                        String msg = err.get("message") instanceof String t && !t.isBlank()
+                            ? Envelopes.cut(t.strip(), MAX_MESSAGE_CHARS) : "status " + s.intValue() + " (no message)";
+                        rejections.merge(msg, 1, Integer::sum);
                     }
                 }
             }
@@ -468,6 +501,7 @@ final class Sender implements Runnable {
             warnings.warn("ingestion-206", "Azure Monitor ingestion answered 206 with an unreadable body ("
                 + e.getClass().getSimpleName() + "); the batch is counted as accepted");
             retry.clear();
+            rejections.clear();
             return 0;
         }
     }
