@@ -208,7 +208,7 @@ final class CallExecutor {
                 return;
             }
             try {
-                f.disposable = core.pipeline.send(http, context)
+                f.disposable = core.send(http, context)
                     .flatMap(response -> {
                         // Headers arrived: when the timer fires now, it re-arms for the rest of the deadline instead.
                         f.headersArrived = true;

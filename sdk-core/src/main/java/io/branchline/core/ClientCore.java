@@ -7,6 +7,7 @@ import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
 import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
 import com.azure.core.http.ProxyOptions;
 import com.azure.core.http.policy.AddHeadersPolicy;
 import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
@@ -17,6 +18,7 @@ import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.util.Configuration;
 import com.azure.core.util.Context;
 import com.azure.core.util.Header;
+import com.azure.core.util.UserAgentUtil;
 import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.models.FailoverOptions;
 import io.branchline.core.models.ProbeResult;
@@ -61,6 +63,10 @@ final class ClientCore implements AutoCloseable {
     final FailureLog failureLog;
     final RetryBudget budget;
     final CallExecutor executor;
+    /** The User-Agent set on every request, or null when the user's own pipeline decides. */
+    private final String userAgent;
+    /** The transport, when the pipeline would add nothing to it; else null. */
+    private final com.azure.core.http.HttpClient direct;
     private final ConnectionProvider ownedProvider;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -79,6 +85,11 @@ final class ClientCore implements AutoCloseable {
         this.failover = f;
         this.maxResponseBytes = b.maxResponseBytes == null ? FunctionClientBuilder.DEFAULT_MAX_RESPONSE_BYTES : b.maxResponseBytes;
         this.pipeline = pipeline;
+        // Our own pipeline sends the User-Agent as a request header rather than through UserAgentPolicy, and when
+        // it holds no policy at all, attempts go straight to its HttpClient: each pipeline step costs every attempt.
+        this.userAgent = b.pipeline != null ? null : UserAgentUtil.toUserAgentString(
+            b.clientOptions == null ? null : b.clientOptions.getApplicationId(), SDK_NAME, SDK_VERSION, Configuration.NONE);
+        this.direct = b.pipeline == null && pipeline.getPolicyCount() == 0 ? pipeline.getHttpClient() : null;
         this.ownedProvider = ownedProvider;
         this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
         this.listener = CallListener.compose(b.listeners);
@@ -160,9 +171,7 @@ final class ClientCore implements AutoCloseable {
             } else if (b.proxy != null || b.tls != null) {
                 LOGGER.atWarning().log("An HttpClient was given: the builder's proxy and TLS options are not applied");
             }
-            List<HttpPipelinePolicy> policies = new ArrayList<>();
-            String appId = b.clientOptions == null ? null : b.clientOptions.getApplicationId();
-            policies.add(new UserAgentPolicy(appId, SDK_NAME, SDK_VERSION, Configuration.NONE));
+            List<HttpPipelinePolicy> policies = new ArrayList<>(); // the User-Agent: see userAgent
             if (b.clientOptions != null) {
                 HttpHeaders headers = new HttpHeaders();
                 for (Header h : b.clientOptions.getHeaders()) {
@@ -232,6 +241,28 @@ final class ClientCore implements AutoCloseable {
         }
         return Transport.create(timeouts, proxy, b.tls,
             b.dnsRefresh == null ? FunctionClientBuilder.DEFAULT_DNS_REFRESH : b.dnsRefresh, anyHttps);
+    }
+
+    /**
+     * Sends a request through the pipeline, with the User-Agent that {@link UserAgentPolicy} would set first in the
+     * chain (overriding the request's own; {@code Override-User-Agent} and {@code Append-User-Agent} in the context
+     * honoured).
+     */
+    Mono<HttpResponse> send(HttpRequest request, Context context) {
+        if (userAgent != null) {
+            String ua = userAgent;
+            if (context != Context.NONE) {
+                Object override = context.getData(UserAgentPolicy.OVERRIDE_USER_AGENT_CONTEXT_KEY).orElse(null);
+                Object append = context.getData(UserAgentPolicy.APPEND_USER_AGENT_CONTEXT_KEY).orElse(null);
+                if (override != null && !override.toString().isEmpty()) {
+                    ua = override.toString();
+                } else if (append != null && !append.toString().isEmpty()) {
+                    ua = ua + " " + append;
+                }
+            }
+            request.getHeaders().set(HttpHeaderName.USER_AGENT, ua);
+        }
+        return direct != null ? direct.send(request, context) : pipeline.send(request, context);
     }
 
     private static final Set<RegionRouter> STARTED_ROUTERS =
@@ -346,7 +377,7 @@ final class ClientCore implements AutoCloseable {
                 }
                 headers.forEach((n, v) -> req.setHeader(HttpHeaderName.fromString(n), v));
                 long start = System.nanoTime();
-                return pipeline.send(req, Context.NONE)
+                return send(req, Context.NONE)
                     .flatMap(resp -> resp.getBodyAsByteArray().defaultIfEmpty(new byte[0])
                         .map(ignored -> resp.getStatusCode()).doFinally(s -> resp.close()))
                     .timeout(timeout)
