@@ -13,6 +13,7 @@ import io.branchline.routing.NearestRegionRouter;
 import io.branchline.telemetry.AzureMonitorExporter;
 import io.branchline.telemetry.ConnectionString;
 import io.branchline.telemetry.ExporterStats;
+import io.branchline.telemetry.FlushResult;
 import io.branchline.testkit.Fault;
 import io.branchline.testkit.IngestionEndpoint;
 import io.branchline.testkit.RegionSimulator;
@@ -308,9 +309,9 @@ public final class BranchDemo {
     }
 
     /**
-     * Waits until the exporter has delivered every item recorded so far, or the timeout passes. A flush sends what is
-     * queued, but while the exporter backs off after an ingestion outage it writes to the spool instead and returns;
-     * the spool drains only when the back-off ends. So flush again until nothing is queued or spooled.
+     * Waits until the exporter has delivered every item recorded so far, or the timeout passes. One flush is not
+     * enough: when ingestion asked to wait (Retry-After), the flush spools and returns; so flush again, after a
+     * pause, until nothing waits in the spool.
      *
      * @return whether everything was delivered (accepted, or dropped and counted) in time
      */
@@ -321,13 +322,10 @@ public final class BranchDemo {
             if (left <= 0 || Thread.currentThread().isInterrupted()) {
                 return false;
             }
-            // returns once what was queued is sent or spooled, or at the deadline (then the check below fails)
-            exporter.flush(Duration.ofNanos(left));
-            ExporterStats s = exporter.stats();
-            if (s.queued() == 0 && s.spoolFiles() == 0 && System.nanoTime() - deadline < 0) {
+            FlushResult r = exporter.flush(Duration.ofNanos(left));
+            if (r.completed() && r.spooled() == 0) {
                 return true;
             }
-            // backing off: the exporter tries the spool again when its back-off ends
             LockSupport.parkNanos(Math.min(200_000_000L, Math.max(0, deadline - System.nanoTime())));
         }
     }
@@ -359,6 +357,11 @@ public final class BranchDemo {
                 }
             } catch (FunctionCallException e) {
                 // counted by DemoStats; the view shows totals
+            } catch (IllegalStateException e) {
+                if (!running.get()) {
+                    return; // the run ended and closed the client while this call was still waiting
+                }
+                throw e;
             }
             LockSupport.parkNanos(random.nextLong(5_000_000L, 25_000_000L));
         }
