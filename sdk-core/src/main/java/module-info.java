@@ -14,4 +14,7 @@ module io.branchline.core {
 
     exports io.branchline.core;
     exports io.branchline.core.models;
+    exports io.branchline.core.spi;
+
+    uses io.branchline.core.spi.ClientExtension;
 }

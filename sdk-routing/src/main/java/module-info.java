@@ -10,4 +10,6 @@ module io.branchline.routing {
     requires com.github.benmanes.caffeine;
 
     exports io.branchline.routing;
+
+    provides io.branchline.core.spi.ClientExtension with io.branchline.routing.RoutingExtension;
 }

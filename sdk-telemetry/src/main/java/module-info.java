@@ -8,4 +8,6 @@ module io.branchline.telemetry {
     requires com.azure.json;
 
     exports io.branchline.telemetry;
+
+    provides io.branchline.core.spi.ClientExtension with io.branchline.telemetry.TelemetryExtension;
 }

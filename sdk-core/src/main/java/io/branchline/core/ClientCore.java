@@ -68,9 +68,12 @@ final class ClientCore implements AutoCloseable {
     /** The transport, when the pipeline would add nothing to it; else null. */
     private final com.azure.core.http.HttpClient direct;
     private final ConnectionProvider ownedProvider;
+    /** What modules wired from settings created for this client (an exporter, say): closed with it. */
+    private final List<AutoCloseable> resources;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ClientCore(FunctionClientBuilder b, List<Region> regions, HttpPipeline pipeline, ConnectionProvider ownedProvider) {
+    private ClientCore(FunctionClientBuilder b, List<Region> regions, HttpPipeline pipeline, ConnectionProvider ownedProvider,
+        Extensions.Wiring wiring) {
         this.regions = regions;
         String key = b.functionKey;
         this.defaultKey = key != null ? () -> key : b.functionKeySource;
@@ -92,13 +95,14 @@ final class ClientCore implements AutoCloseable {
         this.direct = b.pipeline == null && pipeline.getPolicyCount() == 0 ? pipeline.getHttpClient() : null;
         this.ownedProvider = ownedProvider;
         this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
-        this.listener = CallListener.compose(b.listeners);
+        this.listener = CallListener.compose(wiring.allListeners());
+        this.resources = wiring.resources();
         this.lease = SharedTimers.acquire();
         this.scheduler = new ClientScheduler(lease.scheduler);
         this.time = new ClientTime(clock, lease.wheel);
         this.failureLog = new FailureLog(time);
         this.budget = new RetryBudget(failover.retryBudgetRatio(), failover.retryBudgetFloor(), time.nanoTime());
-        this.router = b.router == null ? RegionRouter.inOrder() : b.router;
+        this.router = wiring.router() == null ? RegionRouter.inOrder() : wiring.router();
         this.executor = new CallExecutor(this);
     }
 
@@ -107,6 +111,11 @@ final class ClientCore implements AutoCloseable {
         if (settings == null) {
             Configuration config = b.configuration == null ? Configuration.getGlobalConfiguration() : b.configuration;
             settings = config == Configuration.NONE ? null : Settings.fromConfiguration(config);
+        }
+        List<io.branchline.core.spi.ClientExtension> extensions =
+            settings != null && settings.discover ? Extensions.loaded() : List.of();
+        if (settings != null && settings.discover) {
+            SettingsCheck.check(settings.source, extensions, regionNames(b, settings));
         }
         if (settings != null) {
             settings.applyTo(b);
@@ -155,6 +164,7 @@ final class ClientCore implements AutoCloseable {
         TimeoutOptions timeouts = b.timeouts == null ? TimeoutOptions.DEFAULT : b.timeouts;
         HttpPipeline pipeline;
         ConnectionProvider owned = null;
+        com.azure.core.http.HttpClient transport = null;
         if (b.pipeline != null) {
             if (b.httpClient != null || !b.policies.isEmpty() || b.credential != null || b.proxy != null || b.tls != null
                 || b.httpLogOptions != null) {
@@ -193,21 +203,53 @@ final class ClientCore implements AutoCloseable {
             }
             pipeline = new HttpPipelineBuilder().httpClient(http).policies(policies.toArray(new HttpPipelinePolicy[0]))
                 .build();
+            transport = http;
         }
+        List<Region> finalRegions = List.copyOf(regions);
+        Extensions.Wiring wiring = new Extensions.Wiring(settings == null ? null : settings.source, finalRegions,
+            b.clock == null ? Clock.systemUTC() : b.clock, transport, b.router, b.listeners);
         ClientCore core = null;
         try {
-            core = new ClientCore(b, List.copyOf(regions), pipeline, owned);
+            // modules wired from settings (a router, an exporter sending through this client's transport)
+            for (io.branchline.core.spi.ClientExtension e : extensions) {
+                e.configure(wiring);
+            }
+            core = new ClientCore(b, finalRegions, pipeline, owned, wiring);
+            wiring.core.set(core);
             core.startRouter();
-            return core;
         } catch (RuntimeException | Error e) {
             // a failed build releases everything it started: the shared timers, the router, the connections
             if (core != null) {
                 core.close();
-            } else if (owned != null) {
-                owned.disposeLater().block(Duration.ofSeconds(5));
+            } else {
+                wiring.closeAll();
+                if (owned != null) {
+                    owned.disposeLater().block(Duration.ofSeconds(5));
+                }
             }
             throw e;
         }
+        if (settings != null && settings.discover) {
+            wiring.log();
+        }
+        return core;
+    }
+
+    /** The region names per-region settings may name: those of {@code branchline.regions}, or the builder's. */
+    private static List<String> regionNames(FunctionClientBuilder b, Settings settings) {
+        List<String> names = new ArrayList<>();
+        if (b.regions.isEmpty() && b.endpoint == null) {
+            Map<String, String> fromSettings = settings.source.get(Settings.REGIONS);
+            if (fromSettings != null) {
+                names.addAll(fromSettings.keySet());
+            }
+        } else {
+            b.regions.forEach(r -> names.add(r.name()));
+            if (b.endpoint != null) {
+                names.add("default");
+            }
+        }
+        return names;
     }
 
     /**
@@ -321,6 +363,10 @@ final class ClientCore implements AutoCloseable {
             router.close();
         } catch (RuntimeException e) {
             LOGGER.atWarning().log("Router failed to close", e);
+        }
+        // before the transport goes: an exporter sending through the client's HTTP client flushes on close
+        for (AutoCloseable r : resources) {
+            Extensions.Wiring.closeQuietly(r);
         }
         scheduler.shutdownNow();
         try {

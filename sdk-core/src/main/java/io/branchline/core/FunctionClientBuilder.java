@@ -100,7 +100,10 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
 
     /**
      * A builder holding the settings of a properties file (see the README for every {@code branchline.*} key).
-     * Settings made on the builder afterwards win.
+     * Settings made on the builder afterwards win. The client built wires the Branchline modules on the class path
+     * ({@code branchline-routing}'s nearest-region router, {@code branchline-telemetry}'s Azure Monitor exporter when
+     * a connection string is set) unless a router or exporter is set on the builder, logs what it wired in one INFO
+     * line, and reports unknown and orphan settings (errors with {@code branchline.strict-settings=true}).
      *
      * @param properties the properties
      * @return a builder; a malformed setting fails when the client is built, with a message naming it and the fix
@@ -123,7 +126,8 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
 
     /**
      * A builder holding the {@code BRANCHLINE_*} settings of the given variables, such as an environment file the
-     * application loaded itself, or a test's map.
+     * application loaded itself, or a test's map. Modules on the class path are wired as
+     * {@link #fromProperties(Properties)} describes ({@code APPLICATIONINSIGHTS_CONNECTION_STRING} attaches telemetry).
      *
      * @param env variable names and values
      * @return a builder; a malformed setting fails when the client is built

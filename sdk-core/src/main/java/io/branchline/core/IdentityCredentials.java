@@ -13,8 +13,8 @@ final class IdentityCredentials {
     }
 
     static TokenCredential create(String kind, Settings s) {
-        String clientId = s.get("branchline.credential.client-id");
-        String tenantId = s.get("branchline.credential.tenant-id");
+        String clientId = s.get(Settings.CLIENT_ID);
+        String tenantId = s.get(Settings.TENANT_ID);
         switch (kind) {
             case "managed-identity": {
                 ManagedIdentityCredentialBuilder b = new ManagedIdentityCredentialBuilder();
@@ -24,21 +24,21 @@ final class IdentityCredentials {
                 return b.build();
             }
             case "client-secret": {
-                String secret = s.get("branchline.credential.client-secret");
+                String secret = s.get(Settings.CLIENT_SECRET);
                 require(s, "client-secret", clientId, "branchline.credential.client-id");
                 require(s, "client-secret", tenantId, "branchline.credential.tenant-id");
                 require(s, "client-secret", secret, "branchline.credential.client-secret");
                 return new ClientSecretCredentialBuilder().clientId(clientId).tenantId(tenantId).clientSecret(secret).build();
             }
             case "client-certificate": {
-                String path = s.get("branchline.credential.certificate-path");
+                java.nio.file.Path file = s.get(Settings.CERTIFICATE_PATH);
                 require(s, "client-certificate", clientId, "branchline.credential.client-id");
                 require(s, "client-certificate", tenantId, "branchline.credential.tenant-id");
-                require(s, "client-certificate", path, "branchline.credential.certificate-path");
-                s.existing("branchline.credential.certificate-path", path);
+                require(s, "client-certificate", file, "branchline.credential.certificate-path");
+                String path = s.existing(Settings.CERTIFICATE_PATH, file).toString();
                 ClientCertificateCredentialBuilder b = new ClientCertificateCredentialBuilder().clientId(clientId)
                     .tenantId(tenantId);
-                String pw = s.get("branchline.credential.certificate-password");
+                String pw = s.get(Settings.CERTIFICATE_PASSWORD);
                 if (path.toLowerCase(java.util.Locale.ROOT).endsWith(".pem")) {
                     b.pemCertificate(path);
                 } else {
@@ -61,7 +61,7 @@ final class IdentityCredentials {
         }
     }
 
-    private static void require(Settings s, String kind, String value, String property) {
+    private static void require(Settings s, String kind, Object value, String property) {
         if (value == null) {
             throw new IllegalArgumentException("Setting branchline.credential=" + kind + " needs " + property + " ("
                 + Settings.envName(property) + ") to be set");

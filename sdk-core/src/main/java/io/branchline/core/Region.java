@@ -184,6 +184,11 @@ public final class Region {
                 throw new IllegalArgumentException("Base URL of region '" + name + "' must be an absolute http(s) URL"
                     + " with a host, was " + Redaction.url(baseUrl) + "; expected e.g. https://<app>.azurewebsites.net");
             }
+            if (uri.getRawUserInfo() != null) {
+                // a password in a URL leaks into DNS queries, proxy logs and every toString() of it
+                throw new IllegalArgumentException("Base URL of region '" + name + "' must not hold a user or password,"
+                    + " was " + Redaction.url(baseUrl) + "; authenticate with a function key or a credential instead");
+            }
             if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
                 throw new IllegalArgumentException("Base URL of region '" + name + "' must not have a query or fragment"
                     + " (pass the function key with functionKey(...), not as ?code=), was " + Redaction.url(baseUrl));

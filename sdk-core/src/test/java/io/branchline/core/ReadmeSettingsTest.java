@@ -2,19 +2,27 @@ package io.branchline.core;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** The README's configuration reference documents every setting the code reads, under both of its names. */
+/**
+ * The README's client settings table and the code's declarations agree both ways (names, variables, defaults,
+ * meanings), and the code names no key it does not declare.
+ */
 class ReadmeSettingsTest {
+    static boolean core(String property) {
+        return SettingsCheck.MODULES.keySet().stream().noneMatch(property::startsWith);
+    }
+
     @Test
-    void everySettingIsDocumentedWithItsEnvironmentName() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        for (Settings.Def def : Settings.DEFS) {
-            assertTrue(readme.contains("`" + def.property() + "`"), "README lacks " + def.property());
-            assertTrue(readme.contains("`" + def.env() + "`"), "README lacks " + def.env());
-        }
+    void theReadmeTableIsTheDeclarations() throws Exception {
+        SettingsContract.assertReadmeMatches(Settings.DEFS, ReadmeSettingsTest::core);
+    }
+
+    @Test
+    void everySettingReadIsDeclared() throws Exception {
+        SettingsContract.assertAllFieldsDeclared(Settings.class, Settings.DEFS);
+        SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), Settings.DEFS,
+            Set.of("branchline.routing", "branchline.telemetry"));
     }
 }

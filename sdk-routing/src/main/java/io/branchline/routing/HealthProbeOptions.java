@@ -35,6 +35,8 @@ public final class HealthProbeOptions {
     public static final String HOST_PING_PATH = "/admin/host/ping";
     /** Default HTTP method: {@value}. */
     public static final String DEFAULT_METHOD = "GET";
+    /** The methods a probe may use: {@code GET}, {@code HEAD} and {@code OPTIONS}, which never change state. */
+    public static final java.util.List<String> METHODS = java.util.List.of("GET", "HEAD", "OPTIONS");
     /** Default interval between two probes of one region: 5 seconds. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
     /** Default jitter, as a fraction of the interval: {@value}. */
@@ -231,8 +233,9 @@ public final class HealthProbeOptions {
         public Builder method(String method) {
             Objects.requireNonNull(method, "method");
             String m = method.trim().toUpperCase(Locale.ROOT);
-            if (!m.matches("[A-Z]+")) {
-                throw new IllegalArgumentException("probe method must be an HTTP method such as GET, was '" + method + "'");
+            if (!METHODS.contains(m)) {
+                throw new IllegalArgumentException("probe method must be one of " + String.join(", ", METHODS) + ", was '"
+                    + method + "'");
             }
             this.method = m;
             return this;

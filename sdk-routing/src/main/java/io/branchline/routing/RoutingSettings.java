@@ -1,161 +1,169 @@
 package io.branchline.routing;
 
-import io.branchline.core.SettingValues;
+import io.branchline.core.spi.Setting;
+import io.branchline.core.spi.SettingSource;
 
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
- * Reads the {@code branchline.routing.*} properties, or the same settings as {@code BRANCHLINE_ROUTING_*} environment
- * variables (the property name upper-cased, dots and dashes turned into underscores), into a
- * {@link NearestRegionRouterBuilder}. Every malformed setting fails with a message naming it, its value and the
- * expected form. Values are read and parsed by core's {@link SettingValues}, as every module's settings are.
+ * The {@code branchline.routing.*} settings, each declared once, read from properties or the same settings as
+ * {@code BRANCHLINE_ROUTING_*} environment variables (the property name upper-cased, dots and dashes turned into
+ * underscores) into a {@link NearestRegionRouterBuilder}. Every malformed setting fails with a message naming it,
+ * its value and the expected form.
  */
 final class RoutingSettings {
-    /** One documented setting; {@code env} is {@code null} when it has no environment form. */
-    record Def(String property, String env, String defaultValue, String meaning) {
-        Def(String property, String defaultValue, String meaning) {
-            this(property, envName(property), defaultValue, meaning);
-        }
-    }
-
     static final String PREFIX = "branchline.routing.";
     static final String LIMIT_PREFIX = PREFIX + "concurrency-limit.";
-    static final String LIMITS = PREFIX + "concurrency-limits";
+
+    static final Setting<String> STRATEGY = Setting.choice(PREFIX + "strategy", "nearest", "priority", "weighted")
+        .defaultValue(RoutingStrategy.NEAREST.name().toLowerCase(Locale.ROOT))
+        .meaning("How available regions are ordered: nearest, priority or weighted").build();
+    static final Setting<Boolean> PROBE_ENABLED = Setting.bool(PREFIX + "probe.enabled").defaultValue(true)
+        .meaning("Send background health probes; false learns health from calls only").build();
+    static final Setting<String> PROBE_PATH = Setting.text(PREFIX + "probe.path",
+            "an absolute path without query, e.g. /api/health", RoutingSettings::probePath)
+        .defaultValue(HealthProbeOptions.DEFAULT_PATH).meaning("Path probed in every region, e.g. /admin/host/ping").build();
+    static final Setting<String> PROBE_METHOD = Setting.choice(PREFIX + "probe.method", HealthProbeOptions.METHODS.toArray(new String[0]))
+        .defaultValue(HealthProbeOptions.DEFAULT_METHOD).meaning("HTTP method of the probes: GET, HEAD or OPTIONS").build();
+    static final Setting<Duration> PROBE_INTERVAL = Setting.duration(PREFIX + "probe.interval", Duration.ofMillis(10), Duration.ofHours(1))
+        .defaultValue(HealthProbeOptions.DEFAULT_INTERVAL)
+        .meaning("Time between two probes of one region (at least 10ms), with jitter").build();
+    static final Setting<Duration> PROBE_TIMEOUT = Setting.duration(PREFIX + "probe.timeout", Duration.ofMillis(1), Duration.ofMinutes(10))
+        .defaultValue(HealthProbeOptions.DEFAULT_TIMEOUT).meaning("Time a probe may take before it counts as failed").build();
+    static final Setting<Integer> CONSECUTIVE_FAILURES = Setting.integer(PREFIX + "breaker.consecutive-failures", 1, 1000)
+        .defaultValue(BreakerOptions.DEFAULT_CONSECUTIVE_FAILURES)
+        .meaning("Failures in a row that open a region's circuit (1-1000)").build();
+    static final Setting<Duration> OPEN_TIME = Setting.duration(PREFIX + "breaker.open-time", Duration.ofMillis(1), Duration.ofHours(24))
+        .defaultValue(BreakerOptions.DEFAULT_OPEN_TIME)
+        .meaning("First open time of a circuit; doubles on repeated trips up to 2m (or this)").build();
+    static final Setting<Duration> FAILBACK_DWELL = Setting.duration(PREFIX + "failback-dwell", Duration.ZERO, Duration.ofHours(24))
+        .defaultValue(NearestRegionRouter.DEFAULT_FAILBACK_DWELL)
+        .meaning("Time a recovered region must stay healthy before it gets traffic back (0 for none)").build();
+    static final Setting<Duration> SLOW_START = Setting.duration(PREFIX + "slow-start", Duration.ZERO, Duration.ofHours(24))
+        .defaultValue(NearestRegionRouter.DEFAULT_SLOW_START)
+        .meaning("Time over which a recovered region's share ramps up to 100 % (0 for at once)").build();
+    static final Setting<List<String>> PIN = Setting.text(PREFIX + "pin", "region names separated by commas, e.g. onprem,westeurope",
+            RoutingSettings::regionList)
+        .meaning("Regions that come first while available, in this order, separated by commas").build();
+    static final Setting<Map<String, Integer>> LIMITS = Setting.text(PREFIX + "concurrency-limits",
+            "region=limit pairs separated by commas, each limit from 1 to 100000, e.g. onprem=32,westeurope=100",
+            RoutingSettings::limitList)
+        .meaning("Concurrency limits as region=limit pairs separated by commas, e.g. onprem=32,westeurope=100").build();
+    static final Setting<Integer> LIMIT = Setting.integer(LIMIT_PREFIX + "<region>", 1, 100_000).environmentName(null)
+        .meaning("Concurrency limit of one region (1-100000); properties only, use concurrency-limits in the environment")
+        .build();
+    static final Setting<Boolean> PANIC = Setting.bool(PREFIX + "panic").defaultValue(true)
+        .meaning("When every region is out, try them all anyway; false fails at once").build();
+    static final Setting<Path> LAST_KNOWN_GOOD = Setting.path(PREFIX + "last-known-good")
+        .meaning("File keeping the ranking and the regions known down across restarts").build();
 
     /** Every setting, in the order the README documents them. */
-    static final List<Def> DEFS = List.of(
-        new Def(PREFIX + "strategy", "nearest", "How available regions are ordered: nearest, priority or weighted"),
-        new Def(PREFIX + "probe.enabled", "true", "Send background health probes; false learns health from calls only"),
-        new Def(PREFIX + "probe.path", HealthProbeOptions.DEFAULT_PATH, "Path probed in every region, e.g. /admin/host/ping"),
-        new Def(PREFIX + "probe.method", HealthProbeOptions.DEFAULT_METHOD, "HTTP method of the probes, e.g. GET or HEAD"),
-        new Def(PREFIX + "probe.interval", "5s", "Time between two probes of one region (at least 10ms), with jitter"),
-        new Def(PREFIX + "probe.timeout", "2s", "Time a probe may take before it counts as failed"),
-        new Def(PREFIX + "breaker.consecutive-failures", "3", "Failures in a row that open a region's circuit (1-1000)"),
-        new Def(PREFIX + "breaker.open-time", "5s", "First open time of a circuit; doubles on repeated trips up to 2m (or this)"),
-        new Def(PREFIX + "failback-dwell", "10s", "Time a recovered region must stay healthy before it gets traffic back (0 for none)"),
-        new Def(PREFIX + "slow-start", "10s", "Time over which a recovered region's share ramps up to 100 % (0 for at once)"),
-        new Def(PREFIX + "pin", null, "Regions that come first while available, in this order, separated by commas"),
-        new Def(LIMITS, null, "Concurrency limits as region=limit pairs separated by commas, e.g. onprem=32,westeurope=100"),
-        new Def(LIMIT_PREFIX + "<region>", null, null,
-            "Concurrency limit of one region (1-100000); properties only, use concurrency-limits in the environment"),
-        new Def(PREFIX + "panic", "true", "When every region is out, try them all anyway; false fails at once"),
-        new Def(PREFIX + "last-known-good", null, "File keeping the ranking and the regions known down across restarts"));
+    static final List<Setting<?>> DEFS = List.of(STRATEGY, PROBE_ENABLED, PROBE_PATH, PROBE_METHOD, PROBE_INTERVAL,
+        PROBE_TIMEOUT, CONSECUTIVE_FAILURES, OPEN_TIME, FAILBACK_DWELL, SLOW_START, PIN, LIMITS, LIMIT, PANIC,
+        LAST_KNOWN_GOOD);
 
-    private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
+    private final SettingSource values;
+    /** The regions whose per-region limits are read: those named in the source (properties), or the client's. */
+    private final List<String> limitRegions;
 
-    private final SettingValues values;
-    /** The per-region limit properties ({@code branchline.routing.concurrency-limit.<region>}), sorted by region. */
-    private final Map<String, String> regionLimits = new TreeMap<>();
-
-    private RoutingSettings(SettingValues values) {
+    RoutingSettings(SettingSource values, List<String> limitRegions) {
         this.values = values;
+        this.limitRegions = limitRegions;
     }
 
     static RoutingSettings fromProperties(Properties p) {
-        Properties copy = new Properties();
-        copy.putAll(p);
-        RoutingSettings s = new RoutingSettings(SettingValues.fromProperties(copy));
-        for (String name : copy.stringPropertyNames()) {
-            if (name.startsWith(LIMIT_PREFIX)) {
-                s.regionLimits.put(name.substring(LIMIT_PREFIX.length()), copy.getProperty(name));
-            }
-        }
-        return s;
+        SettingSource source = SettingSource.fromProperties(p);
+        List<String> regions = new ArrayList<>(new TreeMap<>(regionsNamed(source)).keySet());
+        return new RoutingSettings(source, regions);
     }
 
     static RoutingSettings fromEnvironment(Map<String, String> env) {
-        String perRegion = envName(LIMIT_PREFIX);
+        String perRegion = Setting.environmentName(LIMIT_PREFIX);
         for (String name : env.keySet()) {
             if (name.startsWith(perRegion)) {
                 throw new IllegalArgumentException("Environment variable " + name + " is not read: region names cannot"
-                    + " be recovered from variable names; set " + envName(LIMITS) + "=<region>=<limit>,... instead,"
-                    + " e.g. " + envName(LIMITS) + "=onprem=32,westeurope=100");
+                    + " be recovered from variable names; set " + LIMITS.environmentName() + "=<region>=<limit>,..."
+                    + " instead, e.g. " + LIMITS.environmentName() + "=onprem=32,westeurope=100");
             }
         }
-        return new RoutingSettings(SettingValues.fromEnvironment(env));
+        return new RoutingSettings(SettingSource.fromEnvironment(env), List.of());
     }
 
-    static String envName(String property) {
-        return SettingValues.environmentName(property);
+    /** The regions named by {@code branchline.routing.concurrency-limit.<region>} properties. */
+    private static Map<String, String> regionsNamed(SettingSource source) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String name : source.names()) {
+            String region = LIMIT.regionOf(name);
+            if (region != null) {
+                out.put(region, name);
+            }
+        }
+        return out;
     }
 
     /** Fills a new builder with every setting present; absent settings keep the builder's defaults. */
     NearestRegionRouterBuilder toBuilder() {
         NearestRegionRouterBuilder b = NearestRegionRouter.builder();
-        String v;
-        if ((v = get(PREFIX + "strategy")) != null) {
-            b.strategy(strategy(v));
+        String strategy = values.get(STRATEGY);
+        if (strategy != null) {
+            b.strategy(RoutingStrategy.valueOf(strategy.toUpperCase(Locale.ROOT)));
         }
         HealthProbeOptions probes = probes();
         if (probes != null) {
             b.healthProbe(probes);
         }
-        BreakerOptions breaker = breaker();
-        if (breaker != null) {
-            b.breaker(breaker);
-        }
-        Duration d;
-        if ((d = duration(PREFIX + "failback-dwell", true)) != null) {
-            b.failbackDwell(d);
-        }
-        if ((d = duration(PREFIX + "slow-start", true)) != null) {
-            b.slowStart(d);
-        }
-        if ((v = get(PREFIX + "pin")) != null) {
-            for (String region : v.split(",")) {
-                if (!region.isBlank()) {
-                    b.pin(region.trim());
+        Integer failures = values.get(CONSECUTIVE_FAILURES);
+        Duration openTime = values.get(OPEN_TIME);
+        if (failures != null || openTime != null) {
+            BreakerOptions.Builder breaker = BreakerOptions.builder();
+            if (failures != null) {
+                breaker.consecutiveFailures(failures);
+            }
+            if (openTime != null) {
+                breaker.openTime(openTime);
+                if (openTime.compareTo(BreakerOptions.DEFAULT_MAX_OPEN_TIME) > 0) {
+                    breaker.maxOpenTime(openTime); // a long first open time simply stops growing
                 }
             }
+            b.breaker(breaker.build());
+        }
+        Duration d;
+        if ((d = values.get(FAILBACK_DWELL)) != null) {
+            b.failbackDwell(d);
+        }
+        if ((d = values.get(SLOW_START)) != null) {
+            b.slowStart(d);
+        }
+        List<String> pin = values.get(PIN);
+        if (pin != null) {
+            b.pin(pin.toArray(new String[0]));
         }
         limits().forEach(b::concurrencyLimit);
-        Boolean panic = bool(PREFIX + "panic");
+        Boolean panic = values.get(PANIC);
         if (panic != null) {
             b.panic(panic);
         }
-        if ((v = get(PREFIX + "last-known-good")) != null) {
-            try {
-                b.lastKnownGood(Path.of(v));
-            } catch (InvalidPathException e) {
-                throw bad(PREFIX + "last-known-good", v, "a file path, e.g. /var/lib/branchline/routing.state");
-            }
+        Path lastKnownGood = values.get(LAST_KNOWN_GOOD);
+        if (lastKnownGood != null) {
+            b.lastKnownGood(lastKnownGood);
         }
         return b;
     }
 
-    private RoutingStrategy strategy(String v) {
-        switch (v.toLowerCase(Locale.ROOT)) {
-            case "nearest": return RoutingStrategy.NEAREST;
-            case "priority": return RoutingStrategy.PRIORITY;
-            case "weighted": return RoutingStrategy.WEIGHTED;
-            default: throw bad(PREFIX + "strategy", v, "nearest, priority or weighted");
-        }
-    }
-
     private HealthProbeOptions probes() {
-        Boolean enabled = bool(PREFIX + "probe.enabled");
-        String path = get(PREFIX + "probe.path");
-        String method = get(PREFIX + "probe.method");
-        Duration interval = duration(PREFIX + "probe.interval", false);
-        Duration timeout = duration(PREFIX + "probe.timeout", false);
-        if (path != null && (!path.startsWith("/") || path.indexOf('?') >= 0 || path.indexOf('#') >= 0)) {
-            throw bad(PREFIX + "probe.path", path, "an absolute path without query, e.g. /api/health");
-        }
-        if (method != null && !METHOD.matcher(method).matches()) {
-            throw bad(PREFIX + "probe.method", method, "an HTTP method such as GET or HEAD");
-        }
-        if (interval != null && interval.toMillis() < 10) {
-            throw bad(PREFIX + "probe.interval", get(PREFIX + "probe.interval"), "a duration of at least 10ms, e.g. 5s");
-        }
+        Boolean enabled = values.get(PROBE_ENABLED);
+        String path = values.get(PROBE_PATH);
+        String method = values.get(PROBE_METHOD);
+        Duration interval = values.get(PROBE_INTERVAL);
+        Duration timeout = values.get(PROBE_TIMEOUT);
         if (Boolean.FALSE.equals(enabled)) {
             return HealthProbeOptions.disabled();
         }
@@ -178,94 +186,74 @@ final class RoutingSettings {
         return p.build();
     }
 
-    private BreakerOptions breaker() {
-        String failures = get(PREFIX + "breaker.consecutive-failures");
-        Duration openTime = duration(PREFIX + "breaker.open-time", false);
-        if (failures == null && openTime == null) {
-            return null;
-        }
-        BreakerOptions.Builder b = BreakerOptions.builder();
-        if (failures != null) {
-            b.consecutiveFailures(integer(PREFIX + "breaker.consecutive-failures", failures, 1, 1000));
-        }
-        if (openTime != null) {
-            b.openTime(openTime);
-            if (openTime.compareTo(BreakerOptions.DEFAULT_MAX_OPEN_TIME) > 0) {
-                b.maxOpenTime(openTime); // a long first open time simply stops growing
-            }
-        }
-        return b.build();
-    }
-
     /** Both forms of concurrency limits, in the order given; a region given twice is an error. */
     private Map<String, Integer> limits() {
         Map<String, Integer> out = new LinkedHashMap<>();
-        String list = get(LIMITS);
+        Map<String, Integer> list = values.get(LIMITS);
         if (list != null) {
-            String form = "region=limit pairs separated by commas, each limit from 1 to 100000, e.g. onprem=32,westeurope=100";
-            for (String part : list.split(",")) {
-                if (part.isBlank()) {
-                    continue;
-                }
-                int eq = part.indexOf('=');
-                if (eq < 0) {
-                    throw bad(LIMITS, list, form);
-                }
-                String region = part.substring(0, eq).trim();
-                String limit = part.substring(eq + 1).trim();
-                if (region.isEmpty() || limit.isEmpty()) {
-                    throw bad(LIMITS, list, form);
-                }
-                int n;
-                try {
-                    n = Integer.parseInt(limit);
-                } catch (NumberFormatException e) {
-                    throw bad(LIMITS, list, form);
-                }
-                if (n < 1 || n > 100_000) {
-                    throw bad(LIMITS, list, form);
-                }
-                if (out.put(region, n) != null) {
-                    throw bad(LIMITS, list, "each region once; '" + region + "' appears twice");
-                }
+            out.putAll(list);
+        }
+        for (String region : limitRegions) {
+            Integer n = values.get(LIMIT, region);
+            if (n != null && out.put(region, n) != null) {
+                throw new IllegalArgumentException("Setting " + LIMIT.nameFor(region) + " limits region '" + region
+                    + "', which " + LIMITS.name() + " limits too: give each region's limit once");
             }
         }
-        regionLimits.forEach((region, value) -> {
-            String property = LIMIT_PREFIX + region;
-            if (region.isBlank()) {
-                throw new IllegalArgumentException("Setting " + property + " names no region: use "
-                    + LIMIT_PREFIX + "<region>=<limit>, e.g. " + LIMIT_PREFIX + "onprem=32");
-            }
-            String v = value == null || value.isBlank() ? null : value.trim();
-            if (v == null) {
-                throw bad(property, String.valueOf(value), "a whole number from 1 to 100000");
-            }
-            int n = integer(property, v, 1, 100_000);
-            if (out.put(region, n) != null) {
-                throw new IllegalArgumentException("Setting " + property + " limits region '" + region
-                    + "', which " + LIMITS + " limits too: give each region's limit once");
-            }
-        });
         return out;
     }
 
-    private String get(String property) {
-        return values.get(property);
+    private static String probePath(String path) {
+        if (!path.startsWith("/") || path.indexOf('?') >= 0 || path.indexOf('#') >= 0) {
+            throw new IllegalArgumentException();
+        }
+        for (int i = 0; i < path.length(); i++) {
+            if (path.charAt(i) <= 0x20 || path.charAt(i) >= 0x7f) {
+                throw new IllegalArgumentException("no spaces or control characters");
+            }
+        }
+        return path;
     }
 
-    private Duration duration(String property, boolean zeroAllowed) {
-        return values.duration(property, zeroAllowed);
+    private static List<String> regionList(String v) {
+        List<String> out = new ArrayList<>();
+        for (String region : v.split(",")) {
+            if (!region.isBlank()) {
+                out.add(region.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException();
+        }
+        return List.copyOf(out);
     }
 
-    private int integer(String property, String v, int min, int max) {
-        return values.integer(property, v, min, max);
-    }
-
-    private Boolean bool(String property) {
-        return values.bool(property);
-    }
-
-    private IllegalArgumentException bad(String property, String value, String expected) {
-        return values.invalid(property, value, expected);
+    private static Map<String, Integer> limitList(String list) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String part : list.split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq < 0) {
+                throw new IllegalArgumentException();
+            }
+            String region = part.substring(0, eq).trim();
+            String limit = part.substring(eq + 1).trim();
+            if (region.isEmpty() || limit.isEmpty()) {
+                throw new IllegalArgumentException();
+            }
+            int n = Integer.parseInt(limit); // a NumberFormatException is an IllegalArgumentException
+            if (n < 1 || n > 100_000) {
+                throw new IllegalArgumentException();
+            }
+            if (out.put(region, n) != null) {
+                throw new IllegalArgumentException("each region once; '" + region + "' appears twice");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException();
+        }
+        return out;
     }
 }

@@ -2,21 +2,23 @@ package io.branchline.routing;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** The README's configuration reference documents every routing setting, under both of its names. */
+/**
+ * The README's routing settings table and the code's declarations agree both ways (names, variables, defaults,
+ * meanings), and the module's code names no key it does not declare.
+ */
 class ReadmeRoutingSettingsTest {
     @Test
-    void everyRoutingSettingIsDocumentedWithItsEnvironmentName() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        for (RoutingSettings.Def def : RoutingSettings.DEFS) {
-            assertTrue(readme.contains("`" + def.property() + "`"), "README lacks " + def.property());
-            if (def.env() != null) {
-                assertTrue(readme.contains("`" + def.env() + "`"), "README lacks " + def.env());
-            }
-        }
+    void theReadmeTableIsTheDeclarations() throws Exception {
+        SettingsContract.assertReadmeMatches(RoutingSettings.DEFS, p -> p.startsWith(RoutingSettings.PREFIX));
+    }
+
+    @Test
+    void everySettingReadIsDeclared() throws Exception {
+        SettingsContract.assertAllFieldsDeclared(RoutingSettings.class, RoutingSettings.DEFS);
+        SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), RoutingSettings.DEFS,
+            Set.of("branchline.routing", "branchline.regions", "branchline.properties"));
     }
 }

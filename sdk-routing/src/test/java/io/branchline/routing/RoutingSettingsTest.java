@@ -57,7 +57,7 @@ class RoutingSettingsTest {
             if (name.startsWith(RoutingSettings.LIMIT_PREFIX)) {
                 continue; // no per-region variables: the list form carries them
             }
-            env.put(RoutingSettings.envName(name), p.getProperty(name));
+            env.put(io.branchline.core.spi.Setting.environmentName(name), p.getProperty(name));
         }
         env.put("BRANCHLINE_ROUTING_CONCURRENCY_LIMITS", "northeurope=32,westeurope=100");
         return env;
@@ -132,24 +132,31 @@ class RoutingSettingsTest {
 
     static Stream<Arguments> malformed() {
         return Stream.of(
-            Arguments.of("branchline.routing.strategy", "fastest", "nearest, priority or weighted"),
+            Arguments.of("branchline.routing.strategy", "fastest", "one of nearest, priority, weighted"),
             Arguments.of("branchline.routing.probe.path", "api/health", "an absolute path without query, e.g. /api/health"),
             Arguments.of("branchline.routing.probe.path", "/api/health?x=1", "an absolute path without query"),
-            Arguments.of("branchline.routing.probe.method", "GET /", "an HTTP method such as GET or HEAD"),
-            Arguments.of("branchline.routing.probe.interval", "5", "a positive duration with a unit, such as 500ms, 10s"),
-            Arguments.of("branchline.routing.probe.interval", "5ms", "a duration of at least 10ms"),
-            Arguments.of("branchline.routing.probe.timeout", "0s", "a positive duration with a unit"),
+            Arguments.of("branchline.routing.probe.method", "GET /", "one of GET, HEAD, OPTIONS"),
+            Arguments.of("branchline.routing.probe.method", "FOO", "one of GET, HEAD, OPTIONS"),
+            Arguments.of("branchline.routing.probe.interval", "5", "a duration from 10ms to 1h with a unit, such as 500ms, 10s"),
+            Arguments.of("branchline.routing.probe.interval", "5ms", "a duration from 10ms"),
+            Arguments.of("branchline.routing.probe.timeout", "0s", "a duration from 1ms to 10m"),
             Arguments.of("branchline.routing.probe.enabled", "sometimes", "true or false"),
             Arguments.of("branchline.routing.breaker.consecutive-failures", "three", "a whole number from 1 to 1000"),
             Arguments.of("branchline.routing.breaker.consecutive-failures", "0", "a whole number from 1 to 1000"),
-            Arguments.of("branchline.routing.breaker.open-time", "PTX", "a positive duration with a unit"),
-            Arguments.of("branchline.routing.failback-dwell", "-5s", "0 or a positive duration with a unit"),
-            Arguments.of("branchline.routing.slow-start", "10 seconds", "0 or a positive duration with a unit"),
+            Arguments.of("branchline.routing.breaker.open-time", "PTX", "a duration from 1ms to 24h"),
+            Arguments.of("branchline.routing.failback-dwell", "-5s", "a duration from 0 to 24h"),
+            Arguments.of("branchline.routing.slow-start", "10 seconds", "a duration from 0 to 24h"),
             Arguments.of("branchline.routing.concurrency-limits", "onprem:32", "region=limit pairs separated by commas"),
             Arguments.of("branchline.routing.concurrency-limits", "onprem=0", "each limit from 1 to 100000"),
             Arguments.of("branchline.routing.concurrency-limits", "onprem=1,onprem=2", "each region once"),
             Arguments.of("branchline.routing.panic", "maybe", "true or false"),
-            Arguments.of("branchline.routing.last-known-good", "/var/lib/\u0000state", "a file path"));
+            Arguments.of("branchline.routing.last-known-good", "/var/lib/\u0000state", "a file path"),
+            Arguments.of("branchline.routing.breaker.open-time", "999999999h", "a duration from 1ms to 24h"));
+    }
+
+    /** Messages show control characters escaped, so that they stay on one line. */
+    static String shown(String value) {
+        return value.replace("\u0000", "\\u0000");
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -160,7 +167,7 @@ class RoutingSettingsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> NearestRegionRouter.fromProperties(p));
         String m = e.getMessage();
-        assertTrue(m.startsWith("Setting " + property + " has an invalid value '" + value + "'"), m);
+        assertTrue(m.startsWith("Setting " + property + " has an invalid value '" + shown(value) + "'"), m);
         assertTrue(m.contains(expected), m);
         assertTrue(m.contains("properties"), m);
     }
@@ -168,11 +175,11 @@ class RoutingSettingsTest {
     @ParameterizedTest(name = "{0}={1}")
     @MethodSource("malformed")
     void aMalformedVariableIsNamedWithItsPropertyItsValueAndTheFix(String property, String value, String expected) {
-        String env = RoutingSettings.envName(property);
+        String env = io.branchline.core.spi.Setting.environmentName(property);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
             () -> NearestRegionRouter.fromEnvironment(Map.of(env, value)));
         String m = e.getMessage();
-        assertTrue(m.startsWith("Setting " + property + " (" + env + ") has an invalid value '" + value + "'"), m);
+        assertTrue(m.startsWith("Setting " + property + " (" + env + ") has an invalid value '" + shown(value) + "'"), m);
         assertTrue(m.contains(expected), m);
         assertTrue(m.contains("environment"), m);
     }

@@ -6,7 +6,10 @@ package io.branchline.telemetry;
  * and status classes, never URLs, ids or keys.
  */
 public final class MetricNames {
-    /** Timer of whole calls. Tags: {@code region}, {@code function}, {@code method}, {@code outcome}, {@code status}. */
+    /**
+     * Timer of whole calls. Tags: {@code client}, {@code region}, {@code function}, {@code method}, {@code outcome},
+     * {@code status}.
+     */
     public static final String CALLS = "branchline.calls";
     /** Counter of attempts. Tags: {@code region}, {@code outcome} (the attempt outcome, lowercase). */
     public static final String ATTEMPTS = "branchline.attempts";
@@ -39,13 +42,19 @@ public final class MetricNames {
     /** Gauge of the bytes held in the exporter's disk spool. */
     public static final String TELEMETRY_SPOOL_BYTES = "branchline.telemetry.spool.bytes";
 
+    /** Tag key: the name of the client, given when the metrics were created; on every Branchline meter. */
+    public static final String TAG_CLIENT = "client";
     /** Tag key: the region's name. */
     public static final String TAG_REGION = "region";
-    /** Tag key: the function's route template, such as {@code /api/orders/{id}}. */
+    /** Tag key: the function's route template, such as {@code /api/orders/{id}}, or {@code UNKNOWN}. */
     public static final String TAG_FUNCTION = "function";
     /** Tag key: the HTTP method. */
     public static final String TAG_METHOD = "method";
-    /** Tag key: {@code success} or {@code failure} for calls; the attempt outcome for attempts. */
+    /**
+     * Tag key: for calls, Micrometer's HTTP client outcome ({@code SUCCESS}, {@code CLIENT_ERROR},
+     * {@code SERVER_ERROR}, {@code REDIRECTION}, {@code INFORMATIONAL} or {@code UNKNOWN}); for attempts and probes,
+     * the attempt outcome, lowercase.
+     */
     public static final String TAG_OUTCOME = "outcome";
     /** Tag key: the status class, {@code 2xx}, {@code 4xx}, {@code 5xx} or {@code none}. */
     public static final String TAG_STATUS = "status";

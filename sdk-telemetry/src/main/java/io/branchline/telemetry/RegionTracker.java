@@ -46,6 +46,15 @@ final class RegionTracker {
         }
     }
 
+    /** A passed probe's round trip: the latency of a region that takes no traffic is known too. */
+    void onProbe(String region, java.time.Duration latency) {
+        State s = state(region);
+        double ms = latency.toNanos() / 1_000_000.0;
+        synchronized (s) {
+            s.latencyMs = Double.isNaN(s.latencyMs) ? ms : s.latencyMs + ALPHA * (ms - s.latencyMs);
+        }
+    }
+
     void onBreaker(String region, BreakerState to) {
         state(region).breaker = to;
     }

@@ -1,8 +1,8 @@
 package io.branchline.telemetry;
 
-import io.branchline.core.SettingValues;
+import io.branchline.core.spi.Setting;
+import io.branchline.core.spi.SettingSource;
 
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -16,137 +16,107 @@ import java.util.Properties;
  * setting fails with a message naming it, its value (never the connection string's) and the expected form.
  */
 final class TelemetrySettings {
-    /** One documented setting. */
-    record Def(String property, String env, String defaultValue, boolean secret, String meaning) {
-        Def(String property, String defaultValue, String meaning) {
-            this(property, envName(property), defaultValue, false, meaning);
-        }
-    }
-
     static final String PREFIX = "branchline.telemetry.";
-    static final String CONNECTION_STRING = PREFIX + "connection-string";
+
+    static final Setting<ConnectionString> CONNECTION_STRING = Setting.text(PREFIX + "connection-string",
+            "an Application Insights connection string, InstrumentationKey=...;IngestionEndpoint=https://...",
+            ConnectionString::parse)
+        .environmentName(ConnectionString.ENVIRONMENT_VARIABLE).secret()
+        .meaning("Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=https://...); without it"
+            + " there is no telemetry").build();
+    static final Setting<String> ROLE_NAME = Setting.text(PREFIX + "role-name", "a name without line breaks",
+            TelemetrySettings::oneLine)
+        .defaultValue(AzureMonitorExporter.Builder.DEFAULT_ROLE_NAME).requires(CONNECTION_STRING)
+        .meaning("Application name in the application map (cloud_RoleName)").build();
+    static final Setting<String> BRANCH = Setting.text(PREFIX + "branch", "a name without line breaks", TelemetrySettings::oneLine)
+        .defaultText("host name").requires(CONNECTION_STRING)
+        .meaning("The branch office: cloud_RoleInstance and the branch dimension").build();
+    static final Setting<Path> SPOOL_DIRECTORY = Setting.path(PREFIX + "spool-directory").defaultText("temp dir")
+        .requires(CONNECTION_STRING).meaning("Folder where telemetry waits while Azure Monitor is unreachable").build();
+    static final Setting<Long> SPOOL_MAX_SIZE = Setting.size(PREFIX + "spool-max-size",
+            AzureMonitorExporter.Builder.DEFAULT_MAX_BATCH_BYTES, 1024L * 1024 * 1024 * 1024)
+        .defaultValue(AzureMonitorExporter.Builder.DEFAULT_SPOOL_MAX_BYTES).requires(CONNECTION_STRING)
+        .meaning("Largest spool; the oldest batches are dropped first (at least 1MiB)").build();
+    static final Setting<Double> SAMPLING_PERCENTAGE = Setting.decimal(PREFIX + "sampling-percentage", 0, false, 100)
+        .defaultValue(100.0).requires(CONNECTION_STRING)
+        .meaning("Share of calls sent, more than 0 and at most 100; metrics are never sampled").build();
+    static final Setting<Duration> FLUSH_INTERVAL = Setting.duration(PREFIX + "flush-interval", Duration.ofMillis(1), Duration.ofHours(1))
+        .defaultValue(AzureMonitorExporter.Builder.DEFAULT_FLUSH_INTERVAL).requires(CONNECTION_STRING)
+        .meaning("Longest time an incomplete batch waits before it is sent").build();
+    static final Setting<Duration> METRICS_INTERVAL = Setting.duration(PREFIX + "metrics-interval", Duration.ZERO, Duration.ofHours(24))
+        .defaultValue(AzureMonitorExporter.Builder.DEFAULT_METRICS_INTERVAL).requires(CONNECTION_STRING)
+        .meaning("Time between two region metric items (0 for none)").build();
 
     /** Every setting, in the order the README documents them. */
-    static final List<Def> DEFS = List.of(
-        new Def(CONNECTION_STRING, ConnectionString.ENVIRONMENT_VARIABLE, null, true,
-            "Application Insights connection string (InstrumentationKey=...;IngestionEndpoint=https://...); without it"
-                + " there is no telemetry"),
-        new Def(PREFIX + "role-name", AzureMonitorExporter.Builder.DEFAULT_ROLE_NAME,
-            "Application name in the application map (cloud_RoleName)"),
-        new Def(PREFIX + "branch", "host name", "The branch office: cloud_RoleInstance and the branch dimension"),
-        new Def(PREFIX + "spool-directory", "temp dir", "Folder where telemetry waits while Azure Monitor is unreachable"),
-        new Def(PREFIX + "spool-max-size", "50MiB", "Largest spool; the oldest batches are dropped first (at least 1MiB)"),
-        new Def(PREFIX + "sampling-percentage", "100", "Share of calls sent, more than 0 and at most 100; metrics are never sampled"),
-        new Def(PREFIX + "flush-interval", "5s", "Longest time an incomplete batch waits before it is sent"),
-        new Def(PREFIX + "metrics-interval", "60s", "Time between two region metric items (0 for none)"));
+    static final List<Setting<?>> DEFS = List.of(CONNECTION_STRING, ROLE_NAME, BRANCH, SPOOL_DIRECTORY, SPOOL_MAX_SIZE,
+        SAMPLING_PERCENTAGE, FLUSH_INTERVAL, METRICS_INTERVAL);
 
-    private final SettingValues values;
-    private final boolean envStyle;
+    private final SettingSource values;
 
-    private TelemetrySettings(SettingValues values, boolean envStyle) {
+    TelemetrySettings(SettingSource values) {
         this.values = values;
-        this.envStyle = envStyle;
     }
 
     static TelemetrySettings fromProperties(Properties p) {
-        return new TelemetrySettings(SettingValues.fromProperties(p), false);
+        return new TelemetrySettings(SettingSource.fromProperties(p));
     }
 
     static TelemetrySettings fromEnvironment(Map<String, String> env) {
-        Map<String, String> copy = new java.util.HashMap<>(env);
-        // the connection string keeps the name every Application Insights SDK reads
-        return new TelemetrySettings(SettingValues.of(name -> copy.get(env(name)), "environment",
-            name -> name + " (" + env(name) + ")"), true);
-    }
-
-    static String envName(String property) {
-        return SettingValues.environmentName(property);
-    }
-
-    private static String env(String property) {
-        return CONNECTION_STRING.equals(property) ? ConnectionString.ENVIRONMENT_VARIABLE : envName(property);
+        return new TelemetrySettings(SettingSource.fromEnvironment(env));
     }
 
     /** Whether a connection string is present (it may still be malformed). */
     boolean configured() {
-        return get(CONNECTION_STRING) != null;
+        return values.isSet(CONNECTION_STRING);
     }
 
     /** Fills a new builder with every setting present; absent settings keep the builder's defaults. */
     AzureMonitorExporter.Builder toBuilder() {
         AzureMonitorExporter.Builder b = AzureMonitorExporter.builder();
-        String v;
-        if ((v = get(CONNECTION_STRING)) != null) {
-            try {
-                b.connectionString(ConnectionString.parse(v));
-            } catch (IllegalArgumentException e) {
-                // ConnectionString's messages never show the key; the value itself is secret and not echoed
-                throw new IllegalArgumentException("Setting " + label(CONNECTION_STRING) + " is invalid: "
-                    + e.getMessage() + " (read from the " + values.sourceName() + "; the value is secret and not shown)", e);
-            }
+        ConnectionString cs = values.get(CONNECTION_STRING);
+        if (cs != null) {
+            b.connectionString(cs);
         } else {
-            b.missingConnectionString = "No Application Insights connection string: set " + label(CONNECTION_STRING)
+            b.missingConnectionString = "No Application Insights connection string: set " + values.label(CONNECTION_STRING, null)
                 + " in the " + values.sourceName() + " (copy it from the resource's Overview), or check"
-                + " AzureMonitorExporter.isConfigured" + (envStyle ? "InEnvironment" : "") + "(...) first to run"
-                + " without telemetry";
+                + " AzureMonitorExporter.isConfigured" + (values.isEnvironment() ? "InEnvironment" : "") + "(...) first to"
+                + " run without telemetry";
         }
-        if ((v = get(PREFIX + "role-name")) != null) {
+        String v;
+        if ((v = values.get(ROLE_NAME)) != null) {
             b.roleName(v);
         }
-        if ((v = get(PREFIX + "branch")) != null) {
+        if ((v = values.get(BRANCH)) != null) {
             b.roleInstance(v);
         }
-        if ((v = get(PREFIX + "spool-directory")) != null) {
-            try {
-                b.spoolDirectory(Path.of(v));
-            } catch (InvalidPathException e) {
-                throw bad(PREFIX + "spool-directory", v, "a folder path, e.g. /var/lib/branchline/telemetry");
-            }
+        Path dir = values.get(SPOOL_DIRECTORY);
+        if (dir != null) {
+            b.spoolDirectory(dir);
         }
-        Long spoolMax = values.size(PREFIX + "spool-max-size", AzureMonitorExporter.Builder.DEFAULT_MAX_BATCH_BYTES,
-            "a size of at least 1MiB, such as 1048576, 512MiB or 2GiB");
+        Long spoolMax = values.get(SPOOL_MAX_SIZE);
         if (spoolMax != null) {
             b.spoolMaxBytes(spoolMax);
         }
-        if ((v = get(PREFIX + "sampling-percentage")) != null) {
-            b.samplingPercentage(percentage(PREFIX + "sampling-percentage", v));
+        Double sampling = values.get(SAMPLING_PERCENTAGE);
+        if (sampling != null) {
+            b.samplingPercentage(sampling);
         }
         Duration d;
-        if ((d = duration(PREFIX + "flush-interval", false)) != null) {
+        if ((d = values.get(FLUSH_INTERVAL)) != null) {
             b.flushInterval(d);
         }
-        if ((d = duration(PREFIX + "metrics-interval", true)) != null) {
+        if ((d = values.get(METRICS_INTERVAL)) != null) {
             b.metricsInterval(d);
         }
         return b;
     }
 
-    private String get(String property) {
-        return values.get(property);
-    }
-
-    private String label(String property) {
-        return values.label(property);
-    }
-
-    private double percentage(String property, String v) {
-        String n = v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v;
-        try {
-            double p = Double.parseDouble(n);
-            if (p > 0 && p <= 100) {
-                return p;
+    private static String oneLine(String v) {
+        for (int i = 0; i < v.length(); i++) {
+            if (Character.isISOControl(v.charAt(i))) {
+                throw new IllegalArgumentException("no control characters");
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
-        throw bad(property, v, "a number more than 0 and at most 100, e.g. 25");
-    }
-
-    private Duration duration(String property, boolean zeroAllowed) {
-        return values.duration(property, zeroAllowed);
-    }
-
-    private IllegalArgumentException bad(String property, String value, String expected) {
-        return values.invalid(property, value, expected);
+        return v;
     }
 }

@@ -3,8 +3,10 @@ package io.branchline.telemetry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.branchline.core.FunctionCallException;
 import io.branchline.core.FunctionClient;
 import io.branchline.core.FunctionClientBuilder;
 import io.branchline.core.FunctionRequest;
@@ -57,7 +59,7 @@ class MetricsTest {
             }
         }
         assertEquals(1, registry.get(MetricNames.CALLS).tag("region", "northeurope").tag("function", "/api/orders/{id}")
-            .tag("method", "GET").tag("outcome", "success").tag("status", "2xx").timer().count());
+            .tag("method", "GET").tag("outcome", "SUCCESS").tag("status", "2xx").tag("client", "default").timer().count());
         assertEquals(1, registry.get(MetricNames.ATTEMPTS).tag("region", "westeurope").tag("outcome", "server_error")
             .counter().count());
         assertEquals(1, registry.get(MetricNames.ATTEMPTS).tag("region", "northeurope").tag("outcome", "success")
@@ -80,15 +82,104 @@ class MetricsTest {
     }
 
     @Test
-    void gaugesReadTheRouterSnapshotWhenGiven() {
+    void metricsCreatedBeforeTheClientLearnRegionsFromItsEvents() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        BranchlineMetrics metrics = BranchlineMetrics.create(() -> List.of(new RegionStatus("eastus", RegionHealth.HEALTHY,
-            BreakerState.HALF_OPEN, Duration.ofMillis(12), null, 1.0, 0)));
+        // created and bound before any client exists: no AtomicReference, no client::regionStatus
+        BranchlineMetrics metrics = BranchlineMetrics.create("orders");
         metrics.bindTo(registry);
-        assertEquals(1, registry.get(MetricNames.REGION_HEALTH).tag("region", "eastus").gauge().value());
-        assertEquals(2, registry.get(MetricNames.BREAKER_STATE).tag("region", "eastus").gauge().value());
-        assertEquals(12.0, registry.get(MetricNames.REGION_LATENCY).tag("region", "eastus").timeGauge()
-            .value(TimeUnit.MILLISECONDS), 0.001);
+        try (RegionSimulator sim = RegionSimulator.builder().region("westeurope").region("northeurope").build()) {
+            EventRouter router = new EventRouter();
+            try (FunctionClient client = new FunctionClientBuilder()
+                .region("westeurope", sim.region("westeurope").baseUrl())
+                .region("northeurope", sim.region("northeurope").baseUrl())
+                .allowPlainHttp(true).router(router).addListener(metrics).buildClient()) {
+                client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "7").build());
+                // northeurope takes no call: its probe alone makes it known, with a latency
+                router.context.probe(router.regions.get(1), "GET", "/api/health", java.util.Map.of(),
+                    Duration.ofSeconds(5)).block(Duration.ofSeconds(10));
+            }
+        }
+        for (String region : List.of("westeurope", "northeurope")) {
+            assertTrue(registry.get(MetricNames.REGION_LATENCY).tag("client", "orders").tag("region", region).timeGauge()
+                .value(TimeUnit.MILLISECONDS) > 0, region);
+        }
+    }
+
+    @Test
+    void twoClientsOnOneRegistryStayApart() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BranchlineMetrics orders = BranchlineMetrics.create("orders");
+        BranchlineMetrics stock = BranchlineMetrics.create("stock");
+        orders.bindTo(registry);
+        stock.bindTo(registry);
+        try (RegionSimulator sim = RegionSimulator.builder().region("westeurope").build();
+             FunctionClient a = new FunctionClientBuilder().region("westeurope", sim.region("westeurope").baseUrl())
+                 .allowPlainHttp(true).addListener(orders).buildClient();
+             FunctionClient b = new FunctionClientBuilder().region("westeurope", sim.region("westeurope").baseUrl())
+                 .allowPlainHttp(true).addListener(stock).buildClient()) {
+            a.invoke(FunctionRequest.get("/api/orders").build());
+            b.invoke(FunctionRequest.get("/api/orders").build());
+            b.invoke(FunctionRequest.get("/api/orders").build());
+        }
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("client", "orders").tag("region", "westeurope").timer().count());
+        assertEquals(2, registry.get(MetricNames.CALLS).tag("client", "stock").tag("region", "westeurope").timer().count());
+        assertEquals(2, registry.get(MetricNames.REGION_HEALTH).tag("region", "westeurope").gauges().size(),
+            "one health gauge per client for the same region");
+        for (Meter m : registry.getMeters()) {
+            assertNotNull(m.getId().getTag("client"), "every meter names its client: " + m.getId());
+        }
+    }
+
+    @Test
+    void outcomeFollowsMicrometersHttpClientConventionAndFunctionIsATemplate() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BranchlineMetrics metrics = BranchlineMetrics.create("orders");
+        metrics.bindTo(registry);
+        try (RegionSimulator sim = RegionSimulator.builder().region("westeurope").build()) {
+            sim.region("westeurope").respond("/api/missing", 404, "text/plain", new byte[0]);
+            try (FunctionClient client = new FunctionClientBuilder().region("westeurope", sim.region("westeurope").baseUrl())
+                .allowPlainHttp(true).addListener(metrics).buildClient()) {
+                client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "42").build());
+                client.invoke(FunctionRequest.get("/api/orders/42").build()); // a path built by hand
+                client.invoke(FunctionRequest.get("/api/orders/{id}/lines/{line}").pathParam("id", "9")
+                    .pathParam("line", "1").build());
+                assertThrows(FunctionCallException.class, () -> client.invoke(FunctionRequest.get("/api/missing").build()));
+                sim.region("westeurope").fault(Fault.serverError(503));
+                assertThrows(FunctionCallException.class, () -> client.invoke(FunctionRequest.get("/api/orders/{id}")
+                    .pathParam("id", "1").build()));
+                sim.region("westeurope").fault(Fault.down());
+                assertThrows(FunctionCallException.class, () -> client.invoke(FunctionRequest.get("/api/orders/{id}")
+                    .pathParam("id", "2").build()));
+            }
+        }
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("function", "/api/orders/{id}").tag("outcome", "SUCCESS")
+            .timer().count());
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("function", "UNKNOWN").tag("outcome", "SUCCESS").timer().count(),
+            "a raw path is never a tag");
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("function", "/api/orders/{id}/lines/{line}").timer().count());
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("function", "/api/missing").tag("outcome", "CLIENT_ERROR")
+            .tag("status", "4xx").timer().count());
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("function", "/api/orders/{id}").tag("outcome", "SERVER_ERROR")
+            .tag("status", "5xx").timer().count());
+        assertEquals(1, registry.get(MetricNames.CALLS).tag("function", "/api/orders/{id}").tag("outcome", "UNKNOWN")
+            .tag("status", "none").timer().count(), "no region answered");
+        for (Meter m : registry.getMeters()) {
+            assertFalse(m.getId().getTags().stream().anyMatch(t -> t.getValue().contains("42")), m.getId().toString());
+        }
+    }
+
+    @Test
+    void routesHoldingIdsAreUnknownAndTheirNumberIsCapped() {
+        BranchlineMetrics metrics = BranchlineMetrics.create();
+        assertEquals("/api/health", metrics.function("/api/health"));
+        assertEquals("UNKNOWN", metrics.function("/api/orders/7f3e2b9c-1d4a-4c2e-9b1a-0e6f5d4c3b2a"));
+        assertEquals("UNKNOWN", metrics.function("/api/orders/0123456789abcdef0123"));
+        assertEquals("UNKNOWN", metrics.function("/api/users/alice@example.com"));
+        for (int i = 0; i < BranchlineMetrics.MAX_FUNCTIONS; i++) {
+            metrics.function("/api/report-" + (char) ('g' + i % 20) + "-" + (char) ('g' + i / 20));
+        }
+        assertEquals("UNKNOWN", metrics.function("/api/yet-another"), "beyond the cap");
+        assertEquals("/api/health", metrics.function("/api/health"), "routes seen before the cap keep their tag");
     }
 
     @Test

@@ -2,19 +2,27 @@ package io.branchline.telemetry;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-/** The README's configuration reference documents every telemetry setting, under both of its names. */
+/**
+ * The README's telemetry settings table and the code's declarations agree both ways (names, variables, defaults,
+ * meanings), and the module's code names no key it does not declare (meter names aside).
+ */
 class ReadmeTelemetrySettingsTest {
     @Test
-    void everyTelemetrySettingIsDocumentedWithItsEnvironmentName() throws Exception {
-        String readme = Files.readString(Path.of("..", "README.md"));
-        for (TelemetrySettings.Def def : TelemetrySettings.DEFS) {
-            assertTrue(readme.contains("`" + def.property() + "`"), "README lacks " + def.property());
-            assertTrue(readme.contains("`" + def.env() + "`"), "README lacks " + def.env());
-        }
+    void theReadmeTableIsTheDeclarations() throws Exception {
+        SettingsContract.assertReadmeMatches(TelemetrySettings.DEFS, p -> p.startsWith(TelemetrySettings.PREFIX));
+    }
+
+    @Test
+    void everySettingReadIsDeclared() throws Exception {
+        SettingsContract.assertAllFieldsDeclared(TelemetrySettings.class, TelemetrySettings.DEFS);
+        SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), TelemetrySettings.DEFS,
+            Set.of("branchline.telemetry", "branchline.properties", "branchline.calls", "branchline.attempts", "branchline.failovers",
+                "branchline.hedges", "branchline.probes", "branchline.region.latency", "branchline.region.health",
+                "branchline.region.health.changes", "branchline.breaker.state", "branchline.breaker.transitions",
+                "branchline.telemetry.items", "branchline.telemetry.dropped", "branchline.telemetry.queue",
+                "branchline.telemetry.spool.bytes"));
     }
 }

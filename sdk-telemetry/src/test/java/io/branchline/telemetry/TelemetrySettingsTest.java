@@ -58,8 +58,8 @@ class TelemetrySettingsTest {
     private static Map<String, String> asEnvironment(Properties p) {
         Map<String, String> env = new HashMap<>();
         for (String name : p.stringPropertyNames()) {
-            env.put(name.equals(TelemetrySettings.CONNECTION_STRING) ? ConnectionString.ENVIRONMENT_VARIABLE
-                : TelemetrySettings.envName(name), p.getProperty(name));
+            env.put(name.equals(TelemetrySettings.CONNECTION_STRING.name()) ? ConnectionString.ENVIRONMENT_VARIABLE
+                : io.branchline.core.spi.Setting.environmentName(name), p.getProperty(name));
         }
         return env;
     }
@@ -143,8 +143,8 @@ class TelemetrySettingsTest {
             p.setProperty("branchline.telemetry.connection-string", bad);
             String m = assertThrows(IllegalArgumentException.class, () -> AzureMonitorExporter.fromProperties(p))
                 .getMessage();
-            assertTrue(m.startsWith("Setting branchline.telemetry.connection-string is invalid: Application Insights"
-                + " connection string"), m);
+            assertTrue(m.startsWith("Setting branchline.telemetry.connection-string has an invalid value (secret, not"
+                + " shown): expected an Application Insights connection string"), m);
             assertTrue(m.contains("expected") || m.contains("such as"), m);
             assertFalse(m.contains(IKEY) || m.contains(IKEY.substring(0, 8)), "key leaked: " + m);
             assertFalse(m.contains(bad), m);
@@ -152,7 +152,7 @@ class TelemetrySettingsTest {
             String e = assertThrows(IllegalArgumentException.class, () -> AzureMonitorExporter.fromEnvironment(
                 Map.of("APPLICATIONINSIGHTS_CONNECTION_STRING", bad))).getMessage();
             assertTrue(e.startsWith("Setting branchline.telemetry.connection-string (APPLICATIONINSIGHTS_CONNECTION_STRING)"
-                + " is invalid"), e);
+                + " has an invalid value (secret, not shown)"), e);
             assertFalse(e.contains(IKEY.substring(0, 8)), "key leaked: " + e);
         }
         // a valid secret string never appears in what the builder describes
@@ -163,15 +163,15 @@ class TelemetrySettingsTest {
 
     static Stream<Arguments> malformed() {
         return Stream.of(
-            Arguments.of("branchline.telemetry.spool-directory", "/var/lib/\u0000telemetry", "a folder path"),
-            Arguments.of("branchline.telemetry.spool-max-size", "50 megabytes", "a size of at least 1MiB, such as"),
-            Arguments.of("branchline.telemetry.spool-max-size", "512KiB", "a size of at least 1MiB"),
+            Arguments.of("branchline.telemetry.spool-directory", "/var/lib/\u0000telemetry", "a file path"),
+            Arguments.of("branchline.telemetry.spool-max-size", "50 megabytes", "a size from 1MiB to 1024GiB, such as"),
+            Arguments.of("branchline.telemetry.spool-max-size", "512KiB", "a size from 1MiB"),
             Arguments.of("branchline.telemetry.sampling-percentage", "half", "a number more than 0 and at most 100"),
             Arguments.of("branchline.telemetry.sampling-percentage", "0", "a number more than 0 and at most 100"),
             Arguments.of("branchline.telemetry.sampling-percentage", "150", "a number more than 0 and at most 100"),
-            Arguments.of("branchline.telemetry.flush-interval", "0s", "a positive duration with a unit, such as 500ms"),
-            Arguments.of("branchline.telemetry.flush-interval", "5", "a positive duration with a unit"),
-            Arguments.of("branchline.telemetry.metrics-interval", "every minute", "0 or a positive duration with a unit"));
+            Arguments.of("branchline.telemetry.flush-interval", "0s", "a duration from 1ms to 1h with a unit, such as 500ms"),
+            Arguments.of("branchline.telemetry.flush-interval", "5", "a duration from 1ms to 1h with a unit"),
+            Arguments.of("branchline.telemetry.metrics-interval", "every minute", "a duration from 0 to 24h with a unit"));
     }
 
     @ParameterizedTest(name = "{0}={1}")
@@ -180,7 +180,8 @@ class TelemetrySettingsTest {
         Properties p = full();
         p.setProperty(property, value);
         String m = assertThrows(IllegalArgumentException.class, () -> AzureMonitorExporter.fromProperties(p)).getMessage();
-        assertTrue(m.startsWith("Setting " + property + " has an invalid value '" + value + "': expected"), m);
+        assertTrue(m.startsWith("Setting " + property + " has an invalid value '" + value.replace("\u0000", "\\u0000")
+            + "': expected"), m);
         assertTrue(m.contains(expected), m);
         assertFalse(m.contains(endpoint.instrumentationKey()), m);
     }
@@ -190,10 +191,10 @@ class TelemetrySettingsTest {
     void aMalformedVariableIsNamedWithItsPropertyItsValueAndTheFix(String property, String value, String expected) {
         Properties p = full();
         p.setProperty(property, value);
-        String env = TelemetrySettings.envName(property);
+        String env = io.branchline.core.spi.Setting.environmentName(property);
         String m = assertThrows(IllegalArgumentException.class,
             () -> AzureMonitorExporter.fromEnvironment(asEnvironment(p))).getMessage();
-        assertTrue(m.startsWith("Setting " + property + " (" + env + ") has an invalid value '" + value + "'"), m);
+        assertTrue(m.startsWith("Setting " + property + " (" + env + ") has an invalid value '" + value.replace("\u0000", "\\u0000") + "'"), m);
         assertTrue(m.contains(expected) && m.contains("environment"), m);
         assertFalse(m.contains(endpoint.instrumentationKey()), m);
     }

@@ -1,0 +1,46 @@
+package io.branchline.routing;
+
+import io.branchline.core.Region;
+import io.branchline.core.spi.ClientExtension;
+import io.branchline.core.spi.ExtensionContext;
+import io.branchline.core.spi.Setting;
+
+import java.util.List;
+
+/**
+ * Gives a client built from settings ({@code FunctionClientBuilder.fromProperties} / {@code fromEnvironment}) the
+ * {@link NearestRegionRouter} configured by {@code branchline.routing.*}, unless the application set a router.
+ * Found by core through {@link java.util.ServiceLoader}; not for direct use.
+ */
+public final class RoutingExtension implements ClientExtension {
+    /** Used by {@link java.util.ServiceLoader}. */
+    public RoutingExtension() {
+    }
+
+    @Override
+    public String artifact() {
+        return "io.branchline:branchline-routing";
+    }
+
+    @Override
+    public String prefix() {
+        return RoutingSettings.PREFIX;
+    }
+
+    @Override
+    public List<Setting<?>> settings() {
+        return RoutingSettings.DEFS;
+    }
+
+    @Override
+    public void configure(ExtensionContext context) {
+        if (context.hasRouter()) {
+            return;
+        }
+        List<String> regions = context.regions().stream().map(Region::name).toList();
+        RoutingSettings settings = new RoutingSettings(context.settings(), regions);
+        context.router(settings.toBuilder().build());
+        context.wired("router nearest-region, strategy " + context.settings().getOrDefault(RoutingSettings.STRATEGY)
+            + " (" + artifact() + ")");
+    }
+}
