@@ -23,8 +23,9 @@ public interface RouterContext {
     Clock clock();
 
     /**
-     * A small shared scheduler for probes and other background work (daemon threads, stopped when the client
-     * closes). Never run blocking work on it for long.
+     * The scheduler for probes and other background work: one daemon thread shared by every client of the process.
+     * When the client closes, its tasks are cancelled (and running ones waited for, briefly); other clients' tasks
+     * go on. Never run blocking work on it.
      *
      * @return the scheduler
      */

@@ -37,15 +37,20 @@ class TlsHandshakeTimeoutTest {
         Path pem = Files.writeString(dir.resolve("ca.pem"), TlsTest.CA.certificatePem());
         // The deadline (8 s) is shorter than Reactor Netty's default handshake timeout (10 s): without the connect
         // timeout on the handshake the attempt would end as this client's TIMEOUT and the POST would not move.
-        TimeoutOptions timeouts = TimeoutOptions.builder().connect(Duration.ofSeconds(1)).response(Duration.ofSeconds(30))
+        TimeoutOptions timeouts = TimeoutOptions.builder().connect(Duration.ofSeconds(3)).response(Duration.ofSeconds(30))
             .call(Duration.ofSeconds(8)).build();
+        // one call to the good region first, with time to spare, so that the measured handshakes are not slowed by a
+        // cold JVM
+        try (FunctionClient warm = builder().region(Region.of("ne", "https://localhost:" + ne.getPort()))
+                .timeouts(TimeoutOptions.builder().connect(Duration.ofSeconds(30)).build())
+                .tls(TlsOptions.builder().trustPem(pem).build()).buildClient()) {
+            warm.invoke(FunctionRequest.get("/api/warm").build());
+            take(ne);
+        }
         try (RawServer silent = new RawServer(RawServer.Fault.SILENT);
              FunctionClient client = builder().region(Region.of("we", "https://localhost:" + silent.port()))
                  .region(Region.of("ne", "https://localhost:" + ne.getPort())).timeouts(timeouts)
                  .tls(TlsOptions.builder().trustPem(pem).build()).buildClient()) {
-            // one call to the good region first, so that its handshake is not slowed by a cold JVM
-            client.invoke(FunctionRequest.get("/api/warm").preferRegions("ne").build());
-            take(ne);
             FunctionResponse r = client.invoke(FunctionRequest.post("/api/orders").body("{}").build());
             assertEquals("ne", r.region().name());
             assertEquals(AttemptOutcome.CONNECT_FAILED, r.attempts().get(0).outcome());
