@@ -15,7 +15,7 @@ import java.nio.file.Path;
 
 final class TelemetrySetup {
     static void run(Region we, Region ne, MeterRegistry registry) {
-        BranchlineMetrics metrics = BranchlineMetrics.create();   // Micrometer meters, region gauges from events
+        BranchlineMetrics metrics = BranchlineMetrics.create("orders-relay");   // the client tag of every meter
         metrics.bindTo(registry);
         try (AzureMonitorExporter exporter = AzureMonitorExporter.builder()
                 .connectionString(ConnectionString.fromEnvironment())   // APPLICATIONINSIGHTS_CONNECTION_STRING
