@@ -181,6 +181,11 @@ class SecretsTest {
             assertFalse(got.getTarget().contains("code="), got.getTarget());
             assertEquals("/api/orders/7?page=1", got.getTarget());
         }
+        // a password in a region URL's user info is refused when the region is built, without repeating it
+        IllegalArgumentException userInfo = assertThrows(IllegalArgumentException.class,
+            () -> Region.of("we", "https://alice:" + PROXY_PW + "@orders-we.azurewebsites.net"));
+        search("user info error", userInfo.getMessage());
+        search("user info error toString", userInfo);
         search("listener events", events);
         search("log output", captured.toString(StandardCharsets.UTF_8));
         List<String> found = new ArrayList<>();
