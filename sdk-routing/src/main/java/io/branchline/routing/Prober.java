@@ -177,7 +177,7 @@ final class Prober {
 
     /** One probe of one region, never overlapping the previous one; {@code then} runs when it is over. */
     private void send(RegionState s, boolean measured, Runnable then) {
-        if (!s.probing.compareAndSet(false, true)) {
+        if (closed || !s.probing.compareAndSet(false, true)) {
             then.run();
             return;
         }
