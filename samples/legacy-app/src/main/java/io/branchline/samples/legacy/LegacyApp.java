@@ -7,8 +7,6 @@ import io.branchline.core.FunctionRequest;
 import io.branchline.core.FunctionResponse;
 import io.branchline.core.NoRegionAvailableException;
 import io.branchline.core.models.Attempt;
-import io.branchline.routing.NearestRegionRouter;
-import io.branchline.telemetry.AzureMonitorExporter;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,36 +48,21 @@ public final class LegacyApp {
      * @return the process exit code: 0 when every call succeeded
      */
     static int run(Properties settings, PrintStream out) {
-        AzureMonitorExporter exporter = null;
+        int failures = 0;
+        // One line builds everything the properties describe: with branchline-routing on the class path the
+        // nearest-region router (probes, circuit breakers, failback) configured by branchline.routing.*, and with
+        // branchline-telemetry and a connection string the Azure Monitor exporter, closed with the client (what
+        // Azure Monitor cannot take then is spooled to disk for the next run).
+        FunctionClient client;
         try {
-            // Telemetry only when the properties hold a connection string; the program runs the same without it.
-            if (AzureMonitorExporter.isConfigured(settings)) {
-                exporter = AzureMonitorExporter.fromProperties(settings).build();
-            }
-            return run(settings, exporter, out);
+            client = FunctionClientBuilder.fromProperties(settings).buildClient();
         } catch (IllegalArgumentException | IllegalStateException e) {
             // Misconfiguration: the message names the setting and how to fix it (never a key or connection string).
             out.println("configuration error: " + e.getMessage());
             return 2;
-        } finally {
-            // Closed after the client (run has returned): every call's telemetry is queued, and close sends it
-            // (or spools it to disk for the next run when Azure Monitor cannot be reached).
-            if (exporter != null) {
-                exporter.close();
-            }
-        }
-    }
-
-    private static int run(Properties settings, AzureMonitorExporter exporter, PrintStream out) {
-        int failures = 0;
-        // The nearest-region router (probes, circuit breakers, failback) configured by branchline.routing.*.
-        FunctionClientBuilder builder = FunctionClientBuilder.fromProperties(settings)
-            .router(NearestRegionRouter.fromProperties(settings).build());
-        if (exporter != null) {
-            builder.addListener(exporter);
         }
         // The client is thread-safe and meant to live as long as the program; try-with-resources closes it.
-        try (FunctionClient client = builder.buildClient()) {
+        try (client) {
             // An idempotent write: PUT with an id the branch chose can safely be retried in another region.
             FunctionResponse stored = client.invoke(FunctionRequest.put("/api/orders/{id}").pathParam("id", "B042-0001")
                 .jsonBody(new Order("B042-0001", "pallet", 3)).build());
