@@ -25,6 +25,7 @@ final class Fixture implements AutoCloseable {
     final RegionSimulator sim;
     final ManualClock clock = new ManualClock();
     NearestRegionRouter router;
+    NominalLatencyRouter clientRouter;
     FunctionClient client;
 
     /**
@@ -78,7 +79,7 @@ final class Fixture implements AutoCloseable {
         Consumer<FunctionClientBuilder> more) {
         this.router = routerBuilder.build();
         FunctionClientBuilder cb = new FunctionClientBuilder().configuration(Configuration.NONE).allowPlainHttp(true)
-            .clock(clock).router(new NominalLatencyRouter(router, name -> sim.region(name).latency()))
+            .clock(clock).router(clientRouter = new NominalLatencyRouter(router, name -> sim.region(name).latency()))
             .failover(failover)
             .timeouts(TimeoutOptions.builder().connect(Duration.ofSeconds(1)).response(Duration.ofSeconds(2))
                 .call(Duration.ofSeconds(10)).build());

@@ -27,6 +27,8 @@ import java.util.function.Function;
 final class NominalLatencyRouter implements RegionRouter {
     private final NearestRegionRouter router;
     private final Function<String, Duration> nominal;
+    /** Probes the router asked the client to send. */
+    final java.util.concurrent.atomic.AtomicLong probesSent = new java.util.concurrent.atomic.AtomicLong();
 
     NominalLatencyRouter(NearestRegionRouter router, Function<String, Duration> nominal) {
         this.router = router;
@@ -64,6 +66,7 @@ final class NominalLatencyRouter implements RegionRouter {
             @Override
             public Mono<ProbeResult> probe(Region region, String method, String path, Map<String, String> headers,
                 Duration timeout) {
+                probesSent.incrementAndGet();
                 return context.probe(region, method, path, headers, timeout).map(r -> r.statusCode() > 0
                     ? new ProbeResult(r.region(), r.statusCode(), nominal.apply(r.region()), r.outcome(), r.error())
                     : r);
