@@ -29,6 +29,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -287,22 +288,7 @@ public final class IngestionEndpoint implements AutoCloseable {
      * @return whether the count was reached; {@code false} on timeout or interrupt
      */
     public boolean awaitReceived(long n, Duration timeout) {
-        long nanos = Objects.requireNonNull(timeout, "timeout").toNanos();
-        lock.lock();
-        try {
-            while (receivedCount < n) {
-                if (nanos <= 0) {
-                    return false;
-                }
-                nanos = acceptedChanged.awaitNanos(nanos);
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } finally {
-            lock.unlock();
-        }
+        return awaitCount(() -> receivedCount, n, timeout);
     }
 
     /**
@@ -393,10 +379,15 @@ public final class IngestionEndpoint implements AutoCloseable {
      * @return whether the count was reached; {@code false} on timeout or interrupt
      */
     public boolean awaitAccepted(long n, Duration timeout) {
+        return awaitCount(() -> acceptedCount, n, timeout);
+    }
+
+    /** Waits until {@code count} reaches {@code n}; the counts change only under the lock, which signals. */
+    private boolean awaitCount(LongSupplier count, long n, Duration timeout) {
         long nanos = Objects.requireNonNull(timeout, "timeout").toNanos();
         lock.lock();
         try {
-            while (acceptedCount < n) {
+            while (count.getAsLong() < n) {
                 if (nanos <= 0) {
                     return false;
                 }
