@@ -548,8 +548,9 @@ public final class ScenarioMain {
                             + (second < 0 ? "never" : ms(second - f) + " ms") + " (target ≤ 250 ms)");
                         check(name, back >= 0 && back - b <= failbackTarget, "back on the nearest "
                             + (back < 0 ? "never" : ms(back - b) + " ms") + " after its return (target ≤ dwell 10 s"
-                            + " + slow start 10 s + 1 s; the dwell starts at the first probe that sees it back, up to"
-                            + " " + HealthProbeOptions.DEFAULT_INTERVAL.toSeconds() + " s + 20 % later)");
+                            + " + slow start 10 s + 1 s; the dwell starts at the first probe that sees it back, a region"
+                            + " that is out being probed every " + HealthProbeOptions.DEFAULT_UNHEALTHY_INTERVAL.toMillis()
+                            + " ms ± 20 %)");
                     }
                 }
             }

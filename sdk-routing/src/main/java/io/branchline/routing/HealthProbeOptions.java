@@ -39,6 +39,11 @@ public final class HealthProbeOptions {
     public static final java.util.List<String> METHODS = java.util.List.of("GET", "HEAD", "OPTIONS");
     /** Default interval between two probes of one region: 5 seconds. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
+    /**
+     * Default interval between two probes of a region that is out (unhealthy by probe, or its circuit open): 1
+     * second, so that a region's return is seen within about a second rather than a whole interval later.
+     */
+    public static final Duration DEFAULT_UNHEALTHY_INTERVAL = Duration.ofSeconds(1);
     /** Default jitter, as a fraction of the interval: {@value}. */
     public static final double DEFAULT_JITTER = 0.2;
     /** Default probe timeout: 2 seconds. */
@@ -57,6 +62,7 @@ public final class HealthProbeOptions {
     private final String path;
     private final String method;
     private final Duration interval;
+    private final Duration unhealthyInterval;
     private final double jitter;
     private final Duration timeout;
     private final int unhealthyThreshold;
@@ -70,6 +76,7 @@ public final class HealthProbeOptions {
         this.path = b.path;
         this.method = b.method;
         this.interval = b.interval;
+        this.unhealthyInterval = b.unhealthyInterval;
         this.jitter = b.jitter;
         this.timeout = b.timeout;
         this.unhealthyThreshold = b.unhealthyThreshold;
@@ -116,6 +123,7 @@ public final class HealthProbeOptions {
         b.path = path;
         b.method = method;
         b.interval = interval;
+        b.unhealthyInterval = unhealthyInterval;
         b.jitter = jitter;
         b.timeout = timeout;
         b.unhealthyThreshold = unhealthyThreshold;
@@ -144,6 +152,16 @@ public final class HealthProbeOptions {
     /** @return the interval between two probes of one region */
     public Duration interval() {
         return interval;
+    }
+
+    /**
+     * The interval between two probes of a region that is out: unhealthy by probe or with its circuit open. Never
+     * longer than {@link #interval()}: the shorter of the two applies.
+     *
+     * @return the interval while a region is out
+     */
+    public Duration unhealthyInterval() {
+        return unhealthyInterval.compareTo(interval) < 0 ? unhealthyInterval : interval;
     }
 
     /** @return the jitter, as a fraction of the interval */
@@ -186,7 +204,7 @@ public final class HealthProbeOptions {
         if (!enabled) {
             return "HealthProbeOptions{disabled}";
         }
-        return "HealthProbeOptions{" + method + ' ' + path + ", interval=" + interval + ", jitter=" + jitter
+        return "HealthProbeOptions{" + method + ' ' + path + ", interval=" + interval + ", unhealthyInterval=" + unhealthyInterval() + ", jitter=" + jitter
             + ", timeout=" + timeout + ", unhealthyThreshold=" + unhealthyThreshold + ", healthyThreshold="
             + healthyThreshold + ", expected=" + expectedLow + '-' + expectedHigh + ", headers=" + headers.keySet() + '}';
     }
@@ -198,6 +216,7 @@ public final class HealthProbeOptions {
         private String path = DEFAULT_PATH;
         private String method = DEFAULT_METHOD;
         private Duration interval = DEFAULT_INTERVAL;
+        private Duration unhealthyInterval = DEFAULT_UNHEALTHY_INTERVAL;
         private double jitter = DEFAULT_JITTER;
         private Duration timeout = DEFAULT_TIMEOUT;
         private int unhealthyThreshold = DEFAULT_UNHEALTHY_THRESHOLD;
@@ -253,6 +272,24 @@ public final class HealthProbeOptions {
                 throw new IllegalArgumentException("probe interval must be at least 10 ms, was " + interval);
             }
             this.interval = interval;
+            return this;
+        }
+
+        /**
+         * Sets the interval between two probes of a region that is out (unhealthy by probe, or its circuit open);
+         * default 1 second. The region's return is seen at most this long (plus jitter) after it answers again, so
+         * failback does not wait for a whole {@link #interval(Duration) interval}; as Envoy's
+         * {@code unhealthy_interval}. A value longer than the interval is cut to it.
+         *
+         * @param interval at least 10 milliseconds
+         * @return this builder
+         */
+        public Builder unhealthyInterval(Duration interval) {
+            Objects.requireNonNull(interval, "unhealthyInterval");
+            if (interval.toMillis() < 10) {
+                throw new IllegalArgumentException("probe unhealthyInterval must be at least 10 ms, was " + interval);
+            }
+            this.unhealthyInterval = interval;
             return this;
         }
 

@@ -7,6 +7,7 @@ import io.branchline.core.models.RegionHealth;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -106,7 +107,7 @@ final class Prober {
                 state.clock.millis() - warmUpStartMillis).log("first ranking settled");
             settle();
             for (RegionState s : state.regions) {
-                scheduleChain(s, nextProbeDelay());
+                scheduleChain(s, nextProbeDelay(s));
             }
             return;
         }
@@ -142,8 +143,15 @@ final class Prober {
         }
     }
 
-    long nextProbeDelay() {
-        return probeDelay(probes.interval().toMillis(), probes.jitter(), link != null && link.isDown(),
+    /**
+     * The wait before this region's next probe: the unhealthy interval while the region is out (unhealthy by probe,
+     * its circuit not closed) or its last probe failed, so that its return, or its fall, is confirmed within about
+     * a second; otherwise the interval.
+     */
+    long nextProbeDelay(RegionState s) {
+        boolean out = s.health == RegionHealth.UNHEALTHY || !s.breaker.isClosed() || s.probeFailuresInRow > 0;
+        Duration interval = out ? probes.unhealthyInterval() : probes.interval();
+        return probeDelay(interval.toMillis(), probes.jitter(), link != null && link.isDown(),
             ThreadLocalRandom.current().nextDouble());
     }
 
@@ -172,7 +180,7 @@ final class Prober {
         if (closed) {
             return;
         }
-        send(s, true, chain ? () -> scheduleChain(s, nextProbeDelay()) : () -> { });
+        send(s, true, chain ? () -> scheduleChain(s, nextProbeDelay(s)) : () -> { });
     }
 
     /** One probe of one region, never overlapping the previous one; {@code then} runs when it is over. */

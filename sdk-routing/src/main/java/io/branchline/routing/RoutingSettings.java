@@ -36,6 +36,10 @@ final class RoutingSettings {
     static final Setting<Duration> PROBE_INTERVAL = Setting.duration(PREFIX + "probe.interval", Duration.ofMillis(10), Duration.ofHours(1))
         .defaultValue(HealthProbeOptions.DEFAULT_INTERVAL)
         .meaning("Time between two probes of one region (at least 10ms), with jitter").build();
+    static final Setting<Duration> PROBE_UNHEALTHY_INTERVAL = Setting.duration(PREFIX + "probe.unhealthy-interval",
+            Duration.ofMillis(10), Duration.ofHours(1))
+        .defaultValue(HealthProbeOptions.DEFAULT_UNHEALTHY_INTERVAL)
+        .meaning("Time between two probes of a region that is out (unhealthy or circuit open), so its return is seen soon; at most the interval").build();
     static final Setting<Duration> PROBE_TIMEOUT = Setting.duration(PREFIX + "probe.timeout", Duration.ofMillis(1), Duration.ofMinutes(10))
         .defaultValue(HealthProbeOptions.DEFAULT_TIMEOUT).meaning("Time a probe may take before it counts as failed").build();
     static final Setting<Integer> CONSECUTIVE_FAILURES = Setting.integer(PREFIX + "breaker.consecutive-failures", 1, 1000)
@@ -67,6 +71,7 @@ final class RoutingSettings {
 
     /** Every setting, in the order the README documents them. */
     static final List<Setting<?>> DEFS = List.of(STRATEGY, PROBE_ENABLED, PROBE_PATH, PROBE_METHOD, PROBE_INTERVAL,
+        PROBE_UNHEALTHY_INTERVAL,
         PROBE_TIMEOUT, CONSECUTIVE_FAILURES, OPEN_TIME, FAILBACK_DWELL, SLOW_START, PIN, LIMITS, LIMIT, PANIC,
         LAST_KNOWN_GOOD);
 
@@ -163,11 +168,12 @@ final class RoutingSettings {
         String path = values.get(PROBE_PATH);
         String method = values.get(PROBE_METHOD);
         Duration interval = values.get(PROBE_INTERVAL);
+        Duration unhealthyInterval = values.get(PROBE_UNHEALTHY_INTERVAL);
         Duration timeout = values.get(PROBE_TIMEOUT);
         if (Boolean.FALSE.equals(enabled)) {
             return HealthProbeOptions.disabled();
         }
-        if (path == null && method == null && interval == null && timeout == null) {
+        if (path == null && method == null && interval == null && unhealthyInterval == null && timeout == null) {
             return null;
         }
         HealthProbeOptions.Builder p = HealthProbeOptions.builder();
@@ -179,6 +185,9 @@ final class RoutingSettings {
         }
         if (interval != null) {
             p.interval(interval);
+        }
+        if (unhealthyInterval != null) {
+            p.unhealthyInterval(unhealthyInterval);
         }
         if (timeout != null) {
             p.timeout(timeout);

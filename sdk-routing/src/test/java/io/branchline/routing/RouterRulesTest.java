@@ -150,11 +150,35 @@ class RouterRulesTest {
             .jitter(0.2).build()));
         Set<Long> seen = new HashSet<>();
         for (int i = 0; i < 200; i++) {
-            long d = router.prober().nextProbeDelay();
+            long d = router.prober().nextProbeDelay(router.state().get("a"));
             assertTrue(d >= 4_000 && d <= 6_000, "within 5 s ± 20 %: " + d);
             seen.add(d);
         }
         assertTrue(seen.size() > 20, "delays spread, not one value: " + seen.size());
+    }
+
+    @Test
+    void aRegionThatIsOutIsProbedAtTheUnhealthyIntervalSoItsReturnIsSeenSoon() {
+        manual(NearestRegionRouter.builder().healthProbe(HealthProbeOptions.builder().interval(Duration.ofSeconds(5))
+            .unhealthyInterval(Duration.ofMillis(500)).jitter(0.0).unhealthyThreshold(2).build()));
+        ctx.ok("a", 5);
+        router.probeNow();
+        RegionState a = router.state().get("a");
+        assertEquals(5_000, router.prober().nextProbeDelay(a), "healthy: the interval");
+        ctx.refused("a");
+        router.probeNow();
+        assertEquals(RegionHealth.HEALTHY, router.status().get(0).health(), "one failed probe of two");
+        assertEquals(500, router.prober().nextProbeDelay(a), "a failed probe is confirmed or refuted soon");
+        router.probeNow();
+        assertEquals(RegionHealth.UNHEALTHY, router.status().get(0).health());
+        assertEquals(500, router.prober().nextProbeDelay(a), "unhealthy: its return is looked for every 500 ms");
+        ctx.ok("a", 5);
+        router.probeNow();
+        router.probeNow();
+        assertEquals(RegionHealth.HEALTHY, router.status().get(0).health());
+        assertEquals(5_000, router.prober().nextProbeDelay(a), "back: the interval again");
+        assertEquals(Duration.ofSeconds(2), HealthProbeOptions.builder().interval(Duration.ofSeconds(2))
+            .unhealthyInterval(Duration.ofSeconds(9)).build().unhealthyInterval(), "never longer than the interval");
     }
 
     @Test

@@ -37,6 +37,7 @@ class RoutingSettingsTest {
         p.setProperty("branchline.routing.probe.path", "/api/custom-health");
         p.setProperty("branchline.routing.probe.method", "head");
         p.setProperty("branchline.routing.probe.interval", "750ms");
+        p.setProperty("branchline.routing.probe.unhealthy-interval", "250ms");
         p.setProperty("branchline.routing.probe.timeout", "PT1S");
         p.setProperty("branchline.routing.probe.enabled", "true");
         p.setProperty("branchline.routing.breaker.consecutive-failures", "7");
@@ -68,7 +69,7 @@ class RoutingSettingsTest {
         NearestRegionRouter router = NearestRegionRouter.fromProperties(full(dir)).build();
         String s = router.toString();
         assertTrue(s.contains("strategy=PRIORITY"), s);
-        assertTrue(s.contains("HEAD /api/custom-health, interval=PT0.75S"), s);
+        assertTrue(s.contains("HEAD /api/custom-health, interval=PT0.75S, unhealthyInterval=PT0.25S"), s);
         assertTrue(s.contains("timeout=PT1S"), s);
         assertTrue(s.contains("consecutiveFailures=7"), s);
         assertTrue(s.contains("openTime=PT3S"), s);
@@ -139,6 +140,7 @@ class RoutingSettingsTest {
             Arguments.of("branchline.routing.probe.method", "FOO", "one of GET, HEAD, OPTIONS"),
             Arguments.of("branchline.routing.probe.interval", "5", "a duration from 10ms to 1h with a unit, such as 500ms, 10s"),
             Arguments.of("branchline.routing.probe.interval", "5ms", "a duration from 10ms"),
+            Arguments.of("branchline.routing.probe.unhealthy-interval", "2", "a duration from 10ms to 1h with a unit"),
             Arguments.of("branchline.routing.probe.timeout", "0s", "a duration from 1ms to 10m"),
             Arguments.of("branchline.routing.probe.enabled", "sometimes", "true or false"),
             Arguments.of("branchline.routing.breaker.consecutive-failures", "three", "a whole number from 1 to 1000"),
