@@ -5,7 +5,6 @@
 module io.branchline.routing {
     requires transitive io.branchline.core;
     requires io.github.resilience4j.circuitbreaker;
-    requires io.github.resilience4j.bulkhead;
     requires io.github.resilience4j.core;
     requires com.github.benmanes.caffeine;
 

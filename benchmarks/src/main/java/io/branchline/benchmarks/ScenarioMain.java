@@ -58,7 +58,7 @@ import java.util.function.LongPredicate;
  */
 public final class ScenarioMain {
     static final List<String> SCENARIOS = List.of("overhead", "nearest", "coldstart", "kill", "blackhole", "brownout",
-        "throttle", "telemetry", "soak");
+        "throttle", "drain", "telemetry", "soak");
     static final List<String> CLIENTS = List.of("branchline", "bare", "resilience4j");
     static final long MS = 1_000_000L;
     static final long S = 1_000_000_000L;
@@ -118,6 +118,7 @@ public final class ScenarioMain {
                     case "blackhole": m.outage("blackhole", Fault.blackhole()); break;
                     case "brownout": m.brownout(); break;
                     case "throttle": m.throttle(); break;
+                    case "drain": m.drain(); break;
                     case "telemetry": m.telemetry(); break;
                     case "soak": m.soak(); break;
                     default: throw new IllegalStateException(s);
@@ -657,6 +658,29 @@ public final class ScenarioMain {
             "calls in flight at first 429", "p99 while throttled ms"), rows,
             "In flight at the first 429: the load's closed-loop concurrency, 8 (every worker has a call in flight at"
                 + " the switch; the nearest answers 429 at once).");
+    }
+
+    /**
+     * An operator drains the nearest region through the branch's control file at 3 s under load at concurrency 8
+     * (Branchline only: the baselines have no run-time control); every other routing setting is a default.
+     */
+    private void drain() throws Exception {
+        DrainScenario.Result r = DrainScenario.run((quick ? 6 : 8) * S);
+        long lastAfter = r.lastStartOnDrained() < 0 ? -1 : r.lastStartOnDrained() - r.drainWrittenAt();
+        table("drain", "drain: 3 regions at 5 / 20 / 60 ms, concurrency 8, the nearest drained at 3 s by writing"
+            + " exclude=near into the control file", List.of("client", "calls", "failed", "share on nearest before",
+            "change applied after ms", "last call started on the drained region, after the change ms",
+            "calls started on it after the change", "calls after the change on the 2nd region"),
+            List.of(List.of("branchline", Integer.toString(r.calls()), Integer.toString(r.failed()),
+                pct(r.shareOnDrainedBefore()), r.appliedAt() < 0 ? "never" : ms(r.appliedAt() - r.drainWrittenAt()),
+                ms(lastAfter), Integer.toString(r.callsStartedOnDrainedAfter()),
+                r.onMidAfter() + " of " + r.callsAfter())),
+            "The change: the file replaced atomically at 3 s (as configuration management writes it); it is read every"
+                + " 250 ms and applied once two reads agree. Last call: the latest start of a call served by the"
+                + " drained region, minus the moment the file was written (negative: none started after it).");
+        check("drain", r.appliedAt() >= 0 && lastAfter <= 1000 * MS, "last new call on the drained region "
+            + ms(lastAfter) + " ms after the change (target ≤ 1000 ms)");
+        check("drain", r.failed() == 0, r.failed() + " failed calls (target 0)");
     }
 
     /**

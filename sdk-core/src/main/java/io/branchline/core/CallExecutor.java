@@ -82,6 +82,8 @@ final class CallExecutor {
         /** Regions left out or refused, with the reason; made only when a call needs it. */
         private Map<String, String> skipped = Map.of();
         private RoutePlan plan;
+        /** The plan's attempt limit when the router sets one (run-time control), else the client's. */
+        private int maxAttempts;
         private int next;
         private int started;
         private boolean hedged;
@@ -121,6 +123,7 @@ final class CallExecutor {
                 if (!plan.unavailable().isEmpty()) {
                     skipped().putAll(plan.unavailable());
                 }
+                maxAttempts = plan.maxAttempts() > 0 ? plan.maxAttempts() : core.failover.maxAttempts();
                 if (!launchNext(false)) {
                     failure = exhaustedLocked();
                 }
@@ -220,7 +223,7 @@ final class CallExecutor {
                 return;
             }
             if (!done && !hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null
-                && next < plan.regions().size() && started < core.failover.maxAttempts()) {
+                && next < plan.regions().size() && started < maxAttempts) {
                 long delay = plan.hedgeDelay().toNanos();
                 if (delay < remaining) {
                     cancelTimer();
@@ -450,9 +453,9 @@ final class CallExecutor {
                 done = true;
                 return error("ran out of its deadline");
             }
-            if (started >= core.failover.maxAttempts()) {
+            if (started >= maxAttempts) {
                 done = true;
-                return error("used all " + core.failover.maxAttempts() + " attempts (maxAttempts)");
+                return error("used all " + maxAttempts + " attempts (maxAttempts)");
             }
             if (next < plan.regions().size()) {
                 // The budget protects servers from retry storms. An attempt that never reached a server (refused,
@@ -488,7 +491,7 @@ final class CallExecutor {
                 fresh = RoutePlan.of(List.of());
             }
             Instant retryAt = fresh.retryAt() != null ? fresh.retryAt() : plan.retryAt();
-            if (retryAt != null && core.failover.waitWhenThrottled() && started < core.failover.maxAttempts()) {
+            if (retryAt != null && core.failover.waitWhenThrottled() && started < maxAttempts) {
                 long wait = Math.max(0, Duration.between(core.clock.instant(), retryAt).toNanos());
                 if (core.time.nanoTime() + wait < deadlineNanos) {
                     cancelTimer();
@@ -531,7 +534,7 @@ final class CallExecutor {
         private void onHedgeTimer() {
             synchronized (this) {
                 if (done || hedged || inFlight.isEmpty() || next >= plan.regions().size()
-                    || started >= core.failover.maxAttempts()) {
+                    || started >= maxAttempts) {
                     return;
                 }
                 if (!core.budget.tryWithdraw(core.time.nanoTime())) {

@@ -146,6 +146,15 @@ public abstract class CallListener {
     }
 
     /**
+     * An operator changed the run-time control (drained or pinned a region, turned hedging off, started a canary):
+     * it applies from the next route plan on; calls in flight keep theirs.
+     *
+     * @param change what changed, when and from where
+     */
+    public void controlChanged(io.branchline.core.models.ControlChange change) {
+    }
+
+    /**
      * Combines listeners into one that calls each in order, each guarded so that one failing never stops the
      * others or the call.
      *

@@ -132,10 +132,13 @@ final class ClientCore implements AutoCloseable {
         FunctionClientBuilder.checkUniqueNames(regions);
         boolean allowHttp = Boolean.TRUE.equals(b.allowPlainHttp);
         for (Region r : regions) {
-            if (!r.isHttps() && !allowHttp) {
-                throw new IllegalStateException("Region '" + r.name() + "' uses plain HTTP ("
-                    + r.baseUrl() + "): function keys and tokens would cross the network in clear. Use https://, or"
-                    + " for local testing only call allowPlainHttp(true) (branchline.allow-plain-http=true)");
+            for (Region x = r; x != null; x = x == r ? r.slot() : null) {
+                if (!x.isHttps() && !allowHttp) {
+                    throw new IllegalStateException("Region '" + r.name() + "'" + (x.isSlot() ? " (slot "
+                        + x.slotName() + ")" : "") + " uses plain HTTP (" + x.baseUrl() + "): function keys and tokens"
+                        + " would cross the network in clear. Use https://, or for local testing only call"
+                        + " allowPlainHttp(true) (branchline.allow-plain-http=true)");
+                }
             }
         }
         if (b.credential != null && (b.scope == null || b.scope.isBlank())) {

@@ -86,6 +86,11 @@ final class GuardedListener extends CallListener {
     }
 
     @Override
+    public void controlChanged(io.branchline.core.models.ControlChange change) {
+        each(l -> l.controlChanged(change));
+    }
+
+    @Override
     public void regionHealthChanged(Region region, RegionHealth from, RegionHealth to, String reason) {
         each(l -> l.regionHealthChanged(region, from, to, reason));
     }

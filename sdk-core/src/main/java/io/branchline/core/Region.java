@@ -1,18 +1,13 @@
 package io.branchline.core;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-import com.azure.core.util.logging.ClientLogger;
 
 /**
  * One regional deployment of the function app: a name, a base URL and, optionally, the function key of that
@@ -24,6 +19,10 @@ import com.azure.core.util.logging.ClientLogger;
  *     .build();
  * }</pre>
  *
+ * <p>A region may name a deployment slot of its app for canary releases ({@code <app>-<slot>.azurewebsites.net},
+ * with its own key): {@link #slot()} is that slot as a region of the same name whose {@link #slotName()} is set.
+ * The router sends a share of calls to it only while an operator's canary control says so.
+ *
  * <p>The function key never appears in {@link #toString()}, logs or exceptions.
  */
 public final class Region {
@@ -33,6 +32,7 @@ public final class Region {
     public static final int DEFAULT_WEIGHT = 100;
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,62}");
+    private static final Pattern SLOT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,58}");
 
     private final String name;
     private final URI baseUri;
@@ -40,6 +40,8 @@ public final class Region {
     private final Supplier<String> functionKey;
     private final int priority;
     private final int weight;
+    private final String slotName;
+    private final Region slot;
 
     private Region(Builder b) {
         this.name = b.name;
@@ -48,6 +50,20 @@ public final class Region {
         this.functionKey = b.functionKey;
         this.priority = b.priority;
         this.weight = b.weight;
+        this.slotName = null;
+        this.slot = b.slot == null ? null : new Region(this, b.slot, b.slotName);
+    }
+
+    /** The deployment slot {@code slotName} of {@code production}, served from {@code slot}'s URL and key. */
+    private Region(Region production, Builder slot, String slotName) {
+        this.name = production.name;
+        this.baseUri = slot.baseUri;
+        this.baseUrl = slot.baseUrl;
+        this.functionKey = slot.functionKey;
+        this.priority = production.priority;
+        this.weight = production.weight;
+        this.slotName = slotName;
+        this.slot = null;
     }
 
     /**
@@ -103,6 +119,25 @@ public final class Region {
         return weight;
     }
 
+    /**
+     * The staging deployment slot of this region's app, for canary releases.
+     *
+     * @return the slot as a region of the same name (its own URL and key), or {@code null} when none is configured
+     */
+    public Region slot() {
+        return slot;
+    }
+
+    /** @return the deployment slot's name when this region is a slot, such as {@code staging}; else {@code null} */
+    public String slotName() {
+        return slotName;
+    }
+
+    /** @return whether this is a deployment slot rather than the production app */
+    public boolean isSlot() {
+        return slotName != null;
+    }
+
     /** @return whether the region has a function key of its own */
     public boolean hasFunctionKey() {
         return functionKey != null;
@@ -123,6 +158,11 @@ public final class Region {
         b.functionKey = functionKey;
         b.priority = priority;
         b.weight = weight;
+        if (slot != null) {
+            b.slotName = slot.slotName;
+            b.slot = new Builder(name, slot.baseUrl);
+            b.slot.functionKey = slot.functionKey;
+        }
         return b;
     }
 
@@ -135,7 +175,8 @@ public final class Region {
             return false;
         }
         Region r = (Region) o;
-        return name.equals(r.name) && baseUrl.equals(r.baseUrl) && priority == r.priority && weight == r.weight;
+        return name.equals(r.name) && baseUrl.equals(r.baseUrl) && priority == r.priority && weight == r.weight
+            && Objects.equals(slotName, r.slotName) && Objects.equals(slot, r.slot);
     }
 
     @Override
@@ -145,8 +186,10 @@ public final class Region {
 
     @Override
     public String toString() {
-        return "Region{name=" + name + ", baseUrl=" + baseUrl + ", priority=" + priority + ", weight=" + weight
-            + ", functionKey=" + (functionKey == null ? "none" : "***") + '}';
+        return "Region{name=" + name + (slotName == null ? "" : ", slot=" + slotName) + ", baseUrl=" + baseUrl
+            + ", priority=" + priority + ", weight=" + weight
+            + ", functionKey=" + (functionKey == null ? "none" : "***")
+            + (slot == null ? "" : ", stagingSlot=" + slot.slotName + " at " + slot.baseUrl) + '}';
     }
 
     /**
@@ -159,6 +202,8 @@ public final class Region {
         private Supplier<String> functionKey;
         private int priority = DEFAULT_PRIORITY;
         private int weight = DEFAULT_WEIGHT;
+        private String slotName;
+        private Builder slot;
 
         private Builder(String name, String baseUrl) {
             Objects.requireNonNull(name, "name");
@@ -227,13 +272,7 @@ public final class Region {
          */
         public Builder functionKeyFromFile(Path file) {
             Objects.requireNonNull(file, "file");
-            FileKey key = new FileKey("region '" + name + "'", file, FileKey.RECHECK_NANOS);
-            try {
-                key.get();
-            } catch (UncheckedIOException e) {
-                throw new IllegalArgumentException(e.getMessage(), e);
-            }
-            this.functionKey = key;
+            this.functionKey = FileKey.of("region '" + name + "'", file);
             return this;
         }
 
@@ -265,6 +304,67 @@ public final class Region {
             return this;
         }
 
+        /**
+         * Names a deployment slot of this region's app that canary releases may send a share of calls to, such as
+         * {@code slot("staging", "https://orders-we-staging.azurewebsites.net")}. Calls go to it only while an
+         * operator's canary control says so; its failures never open the production app's circuit.
+         *
+         * @param slotName the slot's name: letters, digits and {@code -}
+         * @param baseUrl the slot's absolute http or https base URL, without query
+         * @return this builder
+         * @throws IllegalArgumentException when the name or URL is malformed
+         */
+        public Builder slot(String slotName, String baseUrl) {
+            Objects.requireNonNull(slotName, "slotName");
+            if (!SLOT.matcher(slotName).matches()) {
+                throw new IllegalArgumentException("Slot name '" + slotName + "' of region '" + name + "' is not"
+                    + " valid: use letters, digits and '-', such as 'staging'");
+            }
+            Builder b = new Builder(name, baseUrl);
+            if (slot != null) {
+                b.functionKey = slot.functionKey;
+            }
+            this.slot = b;
+            this.slotName = slotName;
+            return this;
+        }
+
+        /**
+         * Sets the function key of the deployment slot named by {@link #slot(String, String)} (a slot has keys of
+         * its own).
+         *
+         * @param key the key
+         * @return this builder
+         * @throws IllegalStateException when no slot is named yet
+         */
+        public Builder slotFunctionKey(String key) {
+            requireSlot().functionKey(key);
+            return this;
+        }
+
+        /**
+         * Reads the deployment slot's function key from a file, again whenever it changes.
+         *
+         * @param file a file holding the key
+         * @return this builder
+         * @throws IllegalStateException when no slot is named yet
+         * @throws IllegalArgumentException when the file cannot be read now
+         */
+        public Builder slotFunctionKeyFromFile(Path file) {
+            Builder s = requireSlot();
+            Objects.requireNonNull(file, "file");
+            s.functionKey = FileKey.of("slot " + slotName + " of region '" + name + "'", file);
+            return this;
+        }
+
+        private Builder requireSlot() {
+            if (slot == null) {
+                throw new IllegalStateException("Region '" + name + "' names no deployment slot: call slot(name, url)"
+                    + " before setting the slot's key");
+            }
+            return slot;
+        }
+
         /** A key from any source; for the client's own use (a file key) and tests. */
         Builder functionKey(Supplier<String> source) {
             this.functionKey = Objects.requireNonNull(source, "source");
@@ -278,99 +378,6 @@ public final class Region {
          */
         public Region build() {
             return new Region(this);
-        }
-    }
-
-    /**
-     * A key file for the client's default key (same rotation rules as a region's).
-     *
-     * @throws IllegalArgumentException when the file holds no key now
-     */
-    static Supplier<String> fileKey(String owner, Path file) {
-        FileKey key = new FileKey(owner, file, FileKey.RECHECK_NANOS);
-        try {
-            key.get();
-        } catch (UncheckedIOException e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-        return key;
-    }
-
-    /**
-     * A key read from a file, looked at again at most once a second. Rotation cannot break calls: a file that is
-     * empty, unreadable or holds something that is not a key (as while it is being rewritten) keeps the last good key
-     * and warns once; a new key is taken only when two looks a recheck apart read the same text, so a half-written
-     * key is never sent.
-     */
-    static final class FileKey implements Supplier<String> {
-        static final long RECHECK_NANOS = 1_000_000_000L;
-        private static final ClientLogger LOGGER = new ClientLogger(FileKey.class);
-        private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]+");
-
-        private final String owner;
-        private final Path file;
-        private final long recheckNanos;
-        private volatile String key;
-        private volatile long checkedAtNanos;
-        /** A new key read once, taken when the next look reads it again; guarded by {@code this}. */
-        private String candidate;
-        private boolean warned;
-
-        FileKey(String owner, Path file, long recheckNanos) {
-            this.owner = owner;
-            this.file = file;
-            this.recheckNanos = recheckNanos;
-        }
-
-        @Override
-        public String get() {
-            // Called for every attempt: look at the file at most once a recheck interval, not on every call.
-            long now = System.nanoTime();
-            String cached = key;
-            if (cached != null && now - checkedAtNanos < recheckNanos) {
-                return cached;
-            }
-            synchronized (this) {
-                if (key != null && now - checkedAtNanos < recheckNanos) {
-                    return key;
-                }
-                checkedAtNanos = now;
-                String read;
-                String problem = null;
-                try {
-                    read = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
-                    if (read.isEmpty()) {
-                        problem = "is empty";
-                    } else if (!KEY.matcher(read).matches()) {
-                        problem = "does not hold a single key (white space or control characters inside)";
-                    }
-                } catch (IOException | RuntimeException e) {
-                    read = null;
-                    problem = "cannot be read (" + e.getClass().getSimpleName() + ")";
-                }
-                if (problem != null) {
-                    if (key == null) {
-                        String msg = "Cannot read the function key file of " + owner + ": " + file + " " + problem
-                            + "; write the key into it";
-                        throw new UncheckedIOException(msg, new IOException(msg));
-                    }
-                    if (!warned) {
-                        warned = true;
-                        LOGGER.atWarning().log("Function key file of " + owner + " " + problem + ": " + file
-                            + "; the last good key is used until the file holds a key again");
-                    }
-                    candidate = null;
-                    return key;
-                }
-                warned = false;
-                if (key == null || read.equals(candidate)) {
-                    key = read;
-                    candidate = null;
-                } else if (!read.equals(key)) {
-                    candidate = read; // maybe half-written: taken when the next look reads the same
-                }
-                return key;
-            }
         }
     }
 }

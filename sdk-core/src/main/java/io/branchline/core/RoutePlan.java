@@ -20,7 +20,7 @@ import java.util.Set;
  * earliest throttled region may be called again.
  */
 public final class RoutePlan {
-    private static final RoutePlan EMPTY = new RoutePlan(List.of(), null, false, Map.of(), null);
+    private static final RoutePlan EMPTY = new RoutePlan(List.of(), null, false, Map.of(), null, 0);
     private static final String EXCLUDED = "excluded by the request";
 
     private final List<Region> regions;
@@ -28,14 +28,16 @@ public final class RoutePlan {
     private final boolean panic;
     private final Map<String, String> unavailable;
     private final Instant retryAt;
+    private final int maxAttempts;
 
     private RoutePlan(List<Region> regions, Duration hedgeDelay, boolean panic, Map<String, String> unavailable,
-        Instant retryAt) {
+        Instant retryAt, int maxAttempts) {
         this.regions = regions;
         this.hedgeDelay = hedgeDelay;
         this.panic = panic;
         this.unavailable = unavailable;
         this.retryAt = retryAt;
+        this.maxAttempts = maxAttempts;
     }
 
     /**
@@ -88,6 +90,16 @@ public final class RoutePlan {
     }
 
     /**
+     * The most attempts a call on this plan may make, hedges included, when the router sets it (an operator's
+     * run-time control); 0 when the client's {@code FailoverOptions.maxAttempts} applies.
+     *
+     * @return the limit, or 0
+     */
+    public int maxAttempts() {
+        return maxAttempts;
+    }
+
+    /**
      * This plan for a request that names preferred or excluded regions: the preferred regions first, in the
      * request's order, then the others in this plan's order; excluded regions are left out with the reason
      * "excluded by the request". Everything else (hedge delay, panic, retry instant) is kept. Every router applies
@@ -119,7 +131,8 @@ public final class RoutePlan {
                 out.add(r);
             }
         }
-        return new RoutePlan(List.copyOf(out), hedgeDelay, panic, Collections.unmodifiableMap(left), retryAt);
+        return new RoutePlan(List.copyOf(out), hedgeDelay, panic, Collections.unmodifiableMap(left), retryAt,
+            maxAttempts);
     }
 
     /**
@@ -129,7 +142,7 @@ public final class RoutePlan {
      * @return a new plan
      */
     public RoutePlan withHedgeDelay(Duration delay) {
-        return new RoutePlan(regions, delay, panic, unavailable, retryAt);
+        return new RoutePlan(regions, delay, panic, unavailable, retryAt, maxAttempts);
     }
 
     @Override
@@ -150,6 +163,9 @@ public final class RoutePlan {
         if (retryAt != null) {
             sb.append(", retryAt=").append(retryAt);
         }
+        if (maxAttempts > 0) {
+            sb.append(", maxAttempts=").append(maxAttempts);
+        }
         return sb.append('}').toString();
     }
 
@@ -162,6 +178,7 @@ public final class RoutePlan {
         private boolean panic;
         private final Map<String, String> unavailable = new LinkedHashMap<>();
         private Instant retryAt;
+        private int maxAttempts;
 
         private Builder() {
         }
@@ -223,13 +240,30 @@ public final class RoutePlan {
         }
 
         /**
+         * Limits the attempts of calls on this plan, overriding the client's {@code FailoverOptions.maxAttempts}.
+         *
+         * @param maxAttempts from 1 to 10, or 0 for the client's own limit
+         * @return this builder
+         * @throws IllegalArgumentException when out of range
+         */
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 0 || maxAttempts > 10) {
+                throw new IllegalArgumentException("maxAttempts must be from 1 to 10, or 0 for the client's own,"
+                    + " was " + maxAttempts);
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
+        /**
          * Builds the plan.
          *
          * @return the immutable plan
          */
         public RoutePlan build() {
             return new RoutePlan(regions, hedgeDelay, panic,
-                unavailable.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(unavailable)), retryAt);
+                unavailable.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(unavailable)), retryAt,
+                maxAttempts);
         }
     }
 }

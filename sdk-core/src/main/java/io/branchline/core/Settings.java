@@ -49,6 +49,15 @@ final class Settings {
         .defaultValue(Region.DEFAULT_PRIORITY).meaning("Lower is preferred by priority routing").build();
     static final Setting<Integer> REGION_WEIGHT = Setting.integer("branchline.region.<name>.weight", 1, 10_000)
         .defaultValue(Region.DEFAULT_WEIGHT).meaning("Share of traffic under weighted routing, 1-10000").build();
+    static final Setting<Map.Entry<String, String>> REGION_SLOT = Setting.text("branchline.region.<name>.slot",
+            "slot=baseUrl, such as staging=https://orders-we-staging.azurewebsites.net", Settings::parseSlot)
+        .meaning("Deployment slot for canary releases as slot=baseUrl, e.g. staging=https://orders-we-staging.azurewebsites.net")
+        .build();
+    static final Setting<String> REGION_SLOT_KEY = Setting.text("branchline.region.<name>.slot.key", "a function key",
+            Settings::headerSafe)
+        .secret().meaning("Function key of that slot (a slot has keys of its own)").build();
+    static final Setting<Path> REGION_SLOT_KEY_FILE = Setting.path("branchline.region.<name>.slot.key-file")
+        .meaning("File holding the slot's key, read again when it changes").build();
     static final Setting<String> FUNCTION_KEY = Setting.text("branchline.function-key", "a function key", Settings::headerSafe)
         .secret().meaning("Function key for regions without one of their own").build();
     static final Setting<Path> FUNCTION_KEY_FILE = Setting.path("branchline.function-key-file")
@@ -123,7 +132,7 @@ final class Settings {
 
     /** Every core setting, in the order the README documents them. */
     static final List<Setting<?>> DEFS = List.of(REGIONS, REGION_KEY, REGION_KEY_ENV, REGION_KEY_FILE, REGION_PRIORITY,
-        REGION_WEIGHT, FUNCTION_KEY, FUNCTION_KEY_FILE, CREDENTIAL, CLIENT_ID, TENANT_ID, CLIENT_SECRET, CERTIFICATE_PATH,
+        REGION_WEIGHT, REGION_SLOT, REGION_SLOT_KEY, REGION_SLOT_KEY_FILE, FUNCTION_KEY, FUNCTION_KEY_FILE, CREDENTIAL, CLIENT_ID, TENANT_ID, CLIENT_SECRET, CERTIFICATE_PATH,
         CERTIFICATE_PASSWORD, SCOPE, TIMEOUT_CONNECT, TIMEOUT_RESPONSE, TIMEOUT_READ, TIMEOUT_CALL, MAX_ATTEMPTS,
         BUDGET_RATIO, BUDGET_FLOOR, HEDGE_READS, WAIT_WHEN_THROTTLED, PROXY, PROXY_USER, PROXY_PASSWORD, NON_PROXY_HOSTS,
         PROXY_FROM_ENVIRONMENT, TRUST_PEM, TRUST_STORE, TRUST_STORE_TYPE, TRUST_STORE_PASSWORD, INCLUDE_SYSTEM_TRUST,
@@ -264,15 +273,58 @@ final class Settings {
             }
             r.priority(source.getOrDefault(REGION_PRIORITY, name));
             r.weight(source.getOrDefault(REGION_WEIGHT, name));
+            slot(r, name);
             out.add(r.build());
         });
         return out;
     }
 
+    /** The region's deployment slot for canary releases, with its own key. */
+    private void slot(Region.Builder r, String name) {
+        Map.Entry<String, String> slot = source.get(REGION_SLOT, name);
+        String key = source.get(REGION_SLOT_KEY, name);
+        Path keyFile = source.get(REGION_SLOT_KEY_FILE, name);
+        if (slot == null) {
+            if (key != null || keyFile != null) {
+                throw new IllegalArgumentException("Setting " + source.label(key != null ? REGION_SLOT_KEY
+                    : REGION_SLOT_KEY_FILE, name) + " gives a slot key but " + source.label(REGION_SLOT, name)
+                    + " names no slot: set it as slot=baseUrl, such as staging=https://orders-we-staging.azurewebsites.net");
+            }
+            return;
+        }
+        r.slot(slot.getKey(), slot.getValue());
+        if (key != null) {
+            r.slotFunctionKey(key);
+        } else if (keyFile != null) {
+            try {
+                r.slotFunctionKeyFromFile(keyFile);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Setting " + source.label(REGION_SLOT_KEY_FILE, name) + ": "
+                    + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Map.Entry<String, String> parseSlot(String v) {
+        int eq = v.indexOf('=');
+        if (eq <= 0 || eq == v.length() - 1) {
+            throw new IllegalArgumentException();
+        }
+        String slot = v.substring(0, eq).trim();
+        String url = v.substring(eq + 1).trim();
+        try {
+            Region.builder("check", "https://check.example").slot(slot, url); // validates both
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace(" of region 'check'", "")
+                .replace("region 'check'", "the slot"), e);
+        }
+        return Map.entry(slot, url);
+    }
+
     /** A key file read again when it changes, like a region's key file. */
     private java.util.function.Supplier<String> keyFile(Setting<Path> setting, Path file) {
         try {
-            return Region.fileKey("the client's default key", file);
+            return FileKey.of("the client's default key", file);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Setting " + source.label(setting, null) + ": " + e.getMessage()
                 + "; check the path and its permissions", e);

@@ -26,6 +26,7 @@ final class SettingsCheck {
     /** The modules whose settings core knows by prefix, so that it can name the artifact when one is absent. */
     static final Map<String, String> MODULES = Map.of(
         "branchline.routing.", "io.branchline:branchline-routing",
+        "branchline.control.", "io.branchline:branchline-routing",
         "branchline.telemetry.", "io.branchline:branchline-telemetry");
 
     private SettingsCheck() {
@@ -158,7 +159,7 @@ final class SettingsCheck {
                 continue;
             }
             for (ClientExtension e : extensions) {
-                if (e.prefix().equals(m.getKey())) {
+                if (e.prefix().equals(m.getKey()) || e.artifact().equals(m.getValue())) {
                     return null;
                 }
             }

@@ -41,7 +41,7 @@ class KeyRotationTest {
     @Test
     void anEmptyPartialOrUnreadableFileKeepsTheLastGoodKeyAndWarnsOnce() throws Exception {
         Path file = Files.writeString(dir.resolve("we.key"), ALPHA + "\n");
-        Region.FileKey key = new Region.FileKey("region 'we'", file, 0);
+        FileKey key = new FileKey("region 'we'", file, 0);
         assertEquals(ALPHA, key.get());
         PrintStream err = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -81,7 +81,7 @@ class KeyRotationTest {
             }
         });
         Path file = Files.writeString(dir.resolve("we.key"), ALPHA);
-        Region.FileKey key = new Region.FileKey("region 'we'", file, 0);
+        FileKey key = new FileKey("region 'we'", file, 0);
         assertEquals(ALPHA, key.get()); // read once when the region is built, as functionKeyFromFile does
         Region we = Region.builder("we", server.url("/").toString()).functionKey(key).build();
         AtomicBoolean stop = new AtomicBoolean();

@@ -23,6 +23,6 @@ class ReadmeSettingsTest {
     void everySettingReadIsDeclared() throws Exception {
         SettingsContract.assertAllFieldsDeclared(Settings.class, Settings.DEFS);
         SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), Settings.DEFS,
-            Set.of("branchline.routing", "branchline.telemetry"));
+            Set.of("branchline.routing", "branchline.control", "branchline.telemetry"));
     }
 }

@@ -30,25 +30,55 @@ final class AttemptFeedback {
 
     boolean admit(RegionState s) {
         RegionBreaker.Admission a = s.breaker.tryAcquire(state.cfg.panic && state.snapshot.panic);
-        switch (a) {
-            case CIRCUIT_OPEN:
-                state.dirty = true;
-                return false;
-            case LIMIT_REACHED:
-                return false;
-            case ADMITTED_IN_PANIC:
-                s.panicAdmissions.incrementAndGet();
+        if (a == RegionBreaker.Admission.CIRCUIT_OPEN) {
+            state.dirty = true;
+            return false;
+        }
+        // The limit may change at run time (an operator's control): counted on the attempts in flight, exactly.
+        Integer limit = state.cfg.limits.get(s.name());
+        int n = s.inFlight.incrementAndGet();
+        if (limit != null && n > limit) {
+            s.inFlight.decrementAndGet();
+            s.breaker.releasePermission(a == RegionBreaker.Admission.ADMITTED_IN_PANIC);
+            return false;
+        }
+        if (a == RegionBreaker.Admission.ADMITTED_IN_PANIC) {
+            s.panicAdmissions.incrementAndGet();
+        }
+        return true;
+    }
+
+    /** A canary attempt to a region's deployment slot: admitted while the slot's own circuit allows. */
+    boolean admitCanary(RegionBreaker slot) {
+        if (slot.tryAcquire(false) == RegionBreaker.Admission.ADMITTED) {
+            return true;
+        }
+        state.dirty = true;
+        return false;
+    }
+
+    /** A canary attempt ended: only the slot's circuit learns from it. */
+    void canaryEnded(RegionBreaker slot, Attempt attempt) {
+        long nanos = attempt.latency().toNanos();
+        switch (attempt.outcome()) {
+            case SUCCESS:
+            case CLIENT_ERROR:
+                slot.onSuccess(nanos, false);
+                break;
+            case THROTTLED:
+            case CANCELLED:
+            case REJECTED:
+                slot.releasePermission(false);
                 break;
             default:
+                slot.onFailure(nanos, false);
                 break;
         }
-        s.inFlight.incrementAndGet();
-        return true;
+        state.maybeRebuild();
     }
 
     void attemptEnded(RegionState s, Attempt attempt) {
         s.inFlight.decrementAndGet();
-        s.breaker.releaseSlot();
         boolean inPanic = s.panicAdmissions.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
         long nanos = attempt.latency().toNanos();
         AttemptOutcome o = attempt.outcome();

@@ -60,6 +60,11 @@ final class LastKnownGood {
     }
 
     void write(Path file) throws IOException {
+        writeAtomically(file, render());
+    }
+
+    /** Writes a small state file atomically (temporary file then rename), owner-only where the file system allows. */
+    static void writeAtomically(Path file, String content) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
@@ -68,7 +73,7 @@ final class LastKnownGood {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
             : Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
         try {
-            Files.write(tmp, render().getBytes(StandardCharsets.UTF_8));
+            Files.write(tmp, content.getBytes(StandardCharsets.UTF_8));
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -68,6 +68,9 @@ public final class NearestRegionRouter implements RegionRouter {
     public static final Duration DEFAULT_LAST_KNOWN_GOOD_MAX_AGE = Duration.ofHours(24);
 
     private final RouterConfig cfg;
+    private final List<ControlSource> controlSources;
+    private final java.nio.file.Path lastGoodControl;
+    private ControlPlane control;
     /** Set once by {@link #start}; read without a lock afterwards. */
     private volatile RouterState state;
     private Prober prober;
@@ -76,8 +79,10 @@ public final class NearestRegionRouter implements RegionRouter {
     private LastKnownGoodStore lastKnownGood;
     private volatile boolean closed;
 
-    NearestRegionRouter(RouterConfig cfg) {
+    NearestRegionRouter(RouterConfig cfg, List<ControlSource> controlSources, java.nio.file.Path lastGoodControl) {
         this.cfg = cfg;
+        this.controlSources = controlSources;
+        this.lastGoodControl = lastGoodControl;
     }
 
     /**
@@ -103,7 +108,9 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     public static NearestRegionRouterBuilder fromProperties(Properties properties) {
         Objects.requireNonNull(properties, "properties");
-        return RoutingSettings.fromProperties(properties).toBuilder();
+        NearestRegionRouterBuilder b = RoutingSettings.fromProperties(properties).toBuilder();
+        ControlSettings.applyTo(b, io.branchline.core.spi.SettingSource.fromProperties(properties), null);
+        return b;
     }
 
     /**
@@ -129,7 +136,9 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     public static NearestRegionRouterBuilder fromEnvironment(Map<String, String> env) {
         Objects.requireNonNull(env, "env");
-        return RoutingSettings.fromEnvironment(env).toBuilder();
+        NearestRegionRouterBuilder b = RoutingSettings.fromEnvironment(env).toBuilder();
+        ControlSettings.applyTo(b, io.branchline.core.spi.SettingSource.fromEnvironment(env), null);
+        return b;
     }
 
     /** @return a new router with every default */
@@ -167,8 +176,10 @@ public final class NearestRegionRouter implements RegionRouter {
         link = new BranchLinkMonitor(s, prober::probeAllSoon);
         prober.link(link);
         feedback = new AttemptFeedback(s, link);
+        control = new ControlPlane(s, cfg, controlSources, controlSources.isEmpty() ? null : lastGoodControl);
         s.lock.lock();
         try {
+            control.restore(); // the last good control is in force from the first plan, sources reachable or not
             if (cfg.lastKnownGood != null) {
                 lastKnownGood = new LastKnownGoodStore(s, cfg.lastKnownGood, link::isDown);
                 lastKnownGood.load();
@@ -180,6 +191,9 @@ public final class NearestRegionRouter implements RegionRouter {
         }
         state = s;
         prober.start();
+        if (cfg.backgroundProbes) { // tests with manual probes poll their control sources by hand too
+            control.start();
+        }
     }
 
     /**
@@ -208,6 +222,7 @@ public final class NearestRegionRouter implements RegionRouter {
         }
         closed = true;
         prober.close();
+        control.close();
         if (lastKnownGood != null) {
             s.lock.lock();
             try {
@@ -252,13 +267,27 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     @Override
     public boolean tryAcquire(Region region) {
+        if (region.isSlot()) {
+            RegionBreaker slot = state.slot(region.name());
+            return slot == null || feedback.admitCanary(slot);
+        }
         RegionState s = state.get(region.name());
         return s == null || feedback.admit(s);
     }
 
-    /** Learns from an attempt (latency, breaker, throttling, health) and releases its slot. */
+    /**
+     * Learns from an attempt (latency, breaker, throttling, health) and releases its slot. An attempt to a deployment
+     * slot (a canary) feeds only the slot's own circuit: never the production app's breaker, health or ranking.
+     */
     @Override
     public void onAttemptEnd(Region region, Attempt attempt) {
+        if (region.isSlot()) {
+            RegionBreaker slot = state.slot(region.name());
+            if (slot != null) {
+                feedback.canaryEnded(slot, attempt);
+            }
+            return;
+        }
         RegionState s = state.get(region.name());
         if (s != null) {
             feedback.attemptEnded(s, attempt);
@@ -276,6 +305,18 @@ public final class NearestRegionRouter implements RegionRouter {
         return cfg.toString();
     }
 
+    /** The control sources, for the client's one INFO line; empty when none. */
+    String describeControl() {
+        if (controlSources.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(", control from ");
+        for (int i = 0; i < controlSources.size(); i++) {
+            sb.append(i == 0 ? "" : " and ").append(controlSources.get(i).description());
+        }
+        return sb.toString();
+    }
+
     // Package-private seams for the tests of this package.
 
     RouterState state() {
@@ -288,6 +329,10 @@ public final class NearestRegionRouter implements RegionRouter {
 
     BranchLinkMonitor link() {
         return link;
+    }
+
+    ControlPlane control() {
+        return control;
     }
 
     /** Probes every region once, synchronously (tests build routers with manual probes). */

@@ -28,6 +28,9 @@ public final class NearestRegionRouterBuilder {
     private Duration lastKnownGoodMaxAge = NearestRegionRouter.DEFAULT_LAST_KNOWN_GOOD_MAX_AGE;
     private Duration linkDownWindow = NearestRegionRouter.DEFAULT_LINK_DOWN_WINDOW;
     private boolean scheduleProbes = true;
+    private String branchId = ControlSettings.defaultBranchId();
+    private final List<ControlSource> controlSources = new ArrayList<>();
+    private Path lastGoodControl;
 
     NearestRegionRouterBuilder() {
     }
@@ -49,6 +52,7 @@ public final class NearestRegionRouterBuilder {
         b.lastKnownGood = c.lastKnownGood;
         b.lastKnownGoodMaxAge = c.lastKnownGoodMaxAge;
         b.linkDownWindow = c.linkDownWindow;
+        b.branchId = c.branchId;
         return b;
     }
 
@@ -244,17 +248,67 @@ public final class NearestRegionRouterBuilder {
     }
 
     /**
+     * Adds a source of run-time control: an operator's drains, pins, weights, limits, hedging switch, attempt limit,
+     * probe interval and canary, applied to the next route plan while the client runs (see the README's "Fleet
+     * control"). With several sources, a setting given by a later one wins.
+     *
+     * @param source such as {@link ControlSource#file(Path)} or {@link AppConfigurationControl#builder()}
+     * @return this builder
+     */
+    public NearestRegionRouterBuilder control(ControlSource source) {
+        controlSources.add(Objects.requireNonNull(source, "source"));
+        return this;
+    }
+
+    /**
+     * Sets this branch's id: a canary decided per branch ({@code canary.by=branch}) takes the branch when a stable
+     * hash of the id falls within the canary's share; default: the host name.
+     *
+     * @param id the branch's id, such as {@code branch-042}
+     * @return this builder
+     */
+    public NearestRegionRouterBuilder branchId(String id) {
+        Objects.requireNonNull(id, "id");
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("branchId must not be blank");
+        }
+        this.branchId = id.trim();
+        return this;
+    }
+
+    /**
+     * Sets the file keeping the last good control across restarts, so that a branch restarted while its control
+     * source is unreachable keeps the drains and canary in force; default: beside the last-known-good file
+     * ({@code <file>.control}), none without one.
+     *
+     * @param file the file
+     * @return this builder
+     */
+    public NearestRegionRouterBuilder lastGoodControl(Path file) {
+        this.lastGoodControl = Objects.requireNonNull(file, "file");
+        return this;
+    }
+
+    /**
      * Builds the router.
      *
      * @return a new router, for one client
      */
     public NearestRegionRouter build() {
-        return new NearestRegionRouter(config());
+        return new NearestRegionRouter(config(), List.copyOf(controlSources), lastGoodControlFile());
+    }
+
+    private Path lastGoodControlFile() {
+        if (lastGoodControl != null) {
+            return lastGoodControl;
+        }
+        return lastKnownGood == null ? null : lastKnownGood.resolveSibling(lastKnownGood.getFileName() + ".control");
     }
 
     RouterConfig config() {
         return new RouterConfig(strategy, probes, breaker, hysteresisRatio, hysteresisMin, failbackDwell, slowStart,
-            hedgePercentile, pins, limits, panic, lastKnownGood, lastKnownGoodMaxAge, linkDownWindow, scheduleProbes);
+            hedgePercentile, pins, limits, panic, lastKnownGood, lastKnownGoodMaxAge, linkDownWindow, scheduleProbes,
+            branchId);
     }
 
     private static Duration notNegative(Duration d, String name) {

@@ -23,7 +23,10 @@ import java.util.Map;
  * out regions whose circuit waits out its open time, that are unhealthy or throttled (each with its reason); put
  * circuits due for a trial, and regions recovering within the failback dwell, last; pinned regions first, then the
  * strategy's order; during slow start split traffic between two plans; when nothing is left, panic (try every
- * region not throttled) unless panic is off.
+ * region not throttled) unless panic is off. The operator's control ({@link RouterConfig#control}) comes first:
+ * excluded regions are left out even in panic, its pins and weights replace the built ones, hedging off drops the
+ * hedge delay, an attempt limit goes into every plan, and a canary splits each plan whose first region has a
+ * deployment slot into the plan itself and the same plan with that slot first.
  */
 final class PlanCompiler {
     /** How often plans are rebuilt anyway, to pick up slow changes: 5 s. */
@@ -76,6 +79,16 @@ final class PlanCompiler {
      */
     static Snapshot compile(RegionView[] previousRank, long now, RouterConfig cfg, Duration hedgeFloor,
         Duration hedgeCeiling, boolean hysteresis) {
+        return compile(previousRank, now, cfg, java.util.Set.of(), hedgeFloor, hedgeCeiling, hysteresis);
+    }
+
+    /**
+     * Compiles the plans.
+     *
+     * @param slotsOut regions whose deployment slot's circuit is open: no canary to them
+     */
+    static Snapshot compile(RegionView[] previousRank, long now, RouterConfig cfg, java.util.Set<String> slotsOut,
+        Duration hedgeFloor, Duration hedgeCeiling, boolean hysteresis) {
         RegionView[] rank = previousRank.clone();
         double ratio = hysteresis ? cfg.hysteresisRatio : 0.0;
         long min = hysteresis ? cfg.hysteresisMinNanos : 0L;
@@ -98,8 +111,13 @@ final class PlanCompiler {
         double[] share = new double[rank.length];
         long validUntil = now + REFRESH_MILLIS;
         long retryAt = Long.MAX_VALUE;
+        Control control = cfg.control;
         for (RegionView v : rank) {
             share[v.index()] = 1.0;
+            if (control.excluded.contains(v.name())) {
+                out.put(v.name(), "excluded by control (" + control.source + ")");
+                continue;
+            }
             boolean open = v.breaker() == BreakerState.OPEN;
             boolean waitingOutOpenTime = open && now < v.openUntilMillis();
             if (waitingOutOpenTime) {
@@ -156,31 +174,34 @@ final class PlanCompiler {
         long ceiling = hedgeCeiling.toNanos();
 
         RoutePlan[] plans;
-        int[] cumulative;
+        long[] cumulative;
         boolean panic = false;
         if (ordered.isEmpty()) {
             List<RegionView> all = new ArrayList<>();
             for (RegionView v : rank) {
-                if (!throttled.contains(v)) {
+                if (!throttled.contains(v) && !control.excluded.contains(v.name())) {
                     all.add(v);
                 }
             }
-            RoutePlan.Builder b = RoutePlan.builder().retryAt(retry);
+            RoutePlan.Builder b = RoutePlan.builder().retryAt(retry).maxAttempts(control.maxAttempts);
             if (cfg.panic && !all.isEmpty()) {
                 panic = true;
-                for (RegionView v : throttled) {
-                    b.unavailable(v.name(), out.get(v.name()));
+                for (RegionView v : rank) {
+                    if (throttled.contains(v) || control.excluded.contains(v.name())) {
+                        b.unavailable(v.name(), out.get(v.name()));
+                    }
                 }
-                b.regions(regionsOf(all)).panic(true).hedgeDelay(hedgeDelay(all.get(0), floor, ceiling));
+                b.regions(regionsOf(all)).panic(true)
+                    .hedgeDelay(hedging(control) ? hedgeDelay(all.get(0), floor, ceiling) : null);
             } else {
                 out.forEach(b::unavailable);
             }
             plans = new RoutePlan[] {b.build()};
-            cumulative = new int[] {1};
+            cumulative = new long[] {1};
         } else if (cfg.strategy == RoutingStrategy.WEIGHTED && pinned.isEmpty() && available.size() > 1) {
             plans = new RoutePlan[available.size()];
-            cumulative = new int[available.size()];
-            int total = 0;
+            cumulative = new long[available.size()];
+            long total = 0;
             for (int i = 0; i < available.size(); i++) {
                 RegionView first = available.get(i);
                 List<RegionView> order = new ArrayList<>(ordered.size());
@@ -190,8 +211,8 @@ final class PlanCompiler {
                         order.add(v);
                     }
                 }
-                plans[i] = plan(order, out, retry, floor, ceiling);
-                total += Math.max(1, (int) Math.round(first.region().weight() * share[first.index()] * 100));
+                plans[i] = plan(order, out, retry, floor, ceiling, control);
+                total += Math.max(1, Math.round(cfg.weight(first.region()) * share[first.index()] * 100));
                 cumulative[i] = total;
             }
         } else {
@@ -200,14 +221,19 @@ final class PlanCompiler {
             if (f < 1.0 && ordered.size() > 1 && !pinned.contains(first)) {
                 List<RegionView> second = new ArrayList<>(ordered);
                 Collections.swap(second, 0, 1);
-                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling),
-                    plan(second, out, retry, floor, ceiling)};
-                int a = Math.max(1, (int) Math.round(f * 1000));
-                cumulative = new int[] {a, Math.max(a + 1, 1000)};
+                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling, control),
+                    plan(second, out, retry, floor, ceiling, control)};
+                long a = Math.max(1, Math.round(f * 1000));
+                cumulative = new long[] {a, Math.max(a + 1, 1000)};
             } else {
-                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling)};
-                cumulative = new int[] {1};
+                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling, control)};
+                cumulative = new long[] {1};
             }
+        }
+        if (control.canaryBasisPoints > 0 && !panic) {
+            Canary c = canary(plans, cumulative, control, cfg.branchId, slotsOut);
+            plans = c.plans;
+            cumulative = c.cumulative;
         }
         int[] rankIndexes = new int[rank.length];
         long[] hedgeBasis = new long[rank.length];
@@ -231,10 +257,84 @@ final class PlanCompiler {
     }
 
     private static RoutePlan plan(List<RegionView> order, Map<String, String> out, Instant retry, long floor,
-        long ceiling) {
+        long ceiling, Control control) {
         RoutePlan.Builder b = RoutePlan.builder().regions(regionsOf(order)).retryAt(retry)
-            .hedgeDelay(hedgeDelay(order.get(0), floor, ceiling));
+            .hedgeDelay(hedging(control) ? hedgeDelay(order.get(0), floor, ceiling) : null)
+            .maxAttempts(control.maxAttempts);
         out.forEach(b::unavailable);
+        return b.build();
+    }
+
+    private static boolean hedging(Control control) {
+        return !Boolean.FALSE.equals(control.hedgeReads);
+    }
+
+    private record Canary(RoutePlan[] plans, long[] cumulative) {
+    }
+
+    /**
+     * The canary: each plan whose first region has a deployment slot (not out) gets a twin with the slot first and
+     * the region's production app right after it, so a failed canary attempt moves to production in the same
+     * region first. Per call, the twin takes the canary's share of the plan's weight; per branch, this branch takes
+     * the twins for every call or never.
+     */
+    private static Canary canary(RoutePlan[] plans, long[] cumulative, Control control, String branchId,
+        java.util.Set<String> slotsOut) {
+        long bp = control.canaryBasisPoints;
+        if (control.canaryByBranch) {
+            if (!Control.branchInCanary(branchId, (int) bp)) {
+                return new Canary(plans, cumulative);
+            }
+            RoutePlan[] twins = plans.clone();
+            for (int i = 0; i < twins.length; i++) {
+                RoutePlan t = twin(plans[i], slotsOut);
+                twins[i] = t != null ? t : plans[i];
+            }
+            return new Canary(twins, cumulative);
+        }
+        List<RoutePlan> p = new ArrayList<>(plans.length * 2);
+        List<Long> c = new ArrayList<>(plans.length * 2);
+        long total = 0;
+        for (int i = 0; i < plans.length; i++) {
+            long w = cumulative[i] - (i == 0 ? 0 : cumulative[i - 1]);
+            RoutePlan t = twin(plans[i], slotsOut);
+            if (t == null) {
+                total += w * 10_000;
+                p.add(plans[i]);
+                c.add(total);
+                continue;
+            }
+            if (bp < 10_000) {
+                total += w * (10_000 - bp);
+                p.add(plans[i]);
+                c.add(total);
+            }
+            total += w * bp;
+            p.add(t);
+            c.add(total);
+        }
+        long[] cum = new long[c.size()];
+        for (int i = 0; i < cum.length; i++) {
+            cum[i] = c.get(i);
+        }
+        return new Canary(p.toArray(new RoutePlan[0]), cum);
+    }
+
+    /** The plan with its first region's deployment slot in front; {@code null} when it has none or it is out. */
+    private static RoutePlan twin(RoutePlan plan, java.util.Set<String> slotsOut) {
+        if (plan.regions().isEmpty()) {
+            return null;
+        }
+        Region first = plan.regions().get(0);
+        if (first.slot() == null || slotsOut.contains(first.name())) {
+            return null;
+        }
+        List<Region> regions = new ArrayList<>(plan.regions().size() + 1);
+        regions.add(first.slot());
+        regions.addAll(plan.regions());
+        RoutePlan.Builder b = RoutePlan.builder().regions(regions).hedgeDelay(plan.hedgeDelay())
+            .retryAt(plan.retryAt()).maxAttempts(plan.maxAttempts());
+        plan.unavailable().forEach(b::unavailable);
         return b.build();
     }
 

@@ -146,11 +146,12 @@ final class Prober {
     /**
      * The wait before this region's next probe: the unhealthy interval while the region is out (unhealthy by probe,
      * its circuit not closed) or its last probe failed, so that its return, or its fall, is confirmed within about
-     * a second; otherwise the interval.
+     * a second; otherwise the interval (which an operator's control may have changed since start).
      */
     long nextProbeDelay(RegionState s) {
         boolean out = s.health == RegionHealth.UNHEALTHY || !s.breaker.isClosed() || s.probeFailuresInRow > 0;
-        Duration interval = out ? probes.unhealthyInterval() : probes.interval();
+        HealthProbeOptions current = state.cfg.probes;
+        Duration interval = out ? current.unhealthyInterval() : current.interval();
         return probeDelay(interval.toMillis(), probes.jitter(), link != null && link.isDown(),
             ThreadLocalRandom.current().nextDouble());
     }

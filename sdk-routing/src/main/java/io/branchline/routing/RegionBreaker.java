@@ -1,8 +1,6 @@
 package io.branchline.routing;
 
 import io.branchline.core.models.BreakerState;
-import io.github.resilience4j.bulkhead.Bulkhead;
-import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -15,7 +13,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 
 /**
- * One region's circuit breaker and concurrency limit: the only class that speaks resilience4j.
+ * One region's circuit breaker (or one deployment slot's): the only class that speaks resilience4j. The concurrency
+ * limit, which an operator's control may change at run time, is counted on the region's attempts in flight
+ * ({@code AttemptFeedback.admit}).
  *
  * <p>resilience4j does the failure-rate trip over a count-based window, the slow-call rule, the open time growing
  * exponentially to a cap, and the half-open trial permits. Four rules are written here because resilience4j has no
@@ -40,7 +40,7 @@ final class RegionBreaker {
     }
 
     /** What {@link #tryAcquire} decided. */
-    enum Admission { ADMITTED, ADMITTED_IN_PANIC, CIRCUIT_OPEN, LIMIT_REACHED }
+    enum Admission { ADMITTED, ADMITTED_IN_PANIC, CIRCUIT_OPEN }
 
     private static final RegionFailure FAILURE = new RegionFailure();
 
@@ -49,7 +49,6 @@ final class RegionBreaker {
     private final Clock clock;
     private final Transitions transitions;
     private final CircuitBreaker breaker;
-    private final Bulkhead limit;
     private final AtomicReference<CircuitBreaker.State> reported = new AtomicReference<>(CircuitBreaker.State.CLOSED);
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     /** Probes sent after the circuit last opened that passed in a row. */
@@ -62,7 +61,7 @@ final class RegionBreaker {
     /**
      * @param fixedOpenTime while true, the open time stays at its base instead of growing (the branch's link is down)
      */
-    RegionBreaker(String region, BreakerOptions options, Integer concurrencyLimit, Clock clock,
+    RegionBreaker(String region, BreakerOptions options, Clock clock,
         BooleanSupplier fixedOpenTime, Transitions transitions) {
         this.region = region;
         this.options = options;
@@ -87,8 +86,6 @@ final class RegionBreaker {
             .build());
         // No event consumer: with one, resilience4j builds an event object for every call. Transitions are found by
         // comparing the state after each interaction instead.
-        this.limit = concurrencyLimit == null ? null : Bulkhead.of(region, BulkheadConfig.custom()
-            .maxConcurrentCalls(concurrencyLimit).maxWaitDuration(Duration.ZERO).build());
     }
 
     /** Asks to send an attempt now; in panic an open circuit admits it anyway. */
@@ -98,20 +95,7 @@ final class RegionBreaker {
         if (!permitted && !panic) {
             return Admission.CIRCUIT_OPEN;
         }
-        if (limit != null && !limit.tryAcquirePermission()) {
-            if (permitted) {
-                breaker.releasePermission();
-            }
-            return Admission.LIMIT_REACHED;
-        }
         return permitted ? Admission.ADMITTED : Admission.ADMITTED_IN_PANIC;
-    }
-
-    /** Frees the concurrency slot of an admitted attempt. */
-    void releaseSlot() {
-        if (limit != null) {
-            limit.onComplete();
-        }
     }
 
     /** An attempt ended without saying anything about the region's health (throttled, cancelled, rejected). */

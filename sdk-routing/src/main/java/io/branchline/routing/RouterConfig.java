@@ -13,7 +13,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Everything a {@link NearestRegionRouter} was built with, frozen. Immutable: safe to read from any thread.
+ * Everything a {@link NearestRegionRouter} was built with, frozen, overlaid with the operator's run-time
+ * {@link Control} ({@link #withControl}): a control change makes a new config that the router swaps in at once and
+ * the next plan rebuild compiles. Immutable: safe to read from any thread.
  */
 final class RouterConfig {
     private static final ClientLogger LOGGER = new ClientLogger(RouterConfig.class);
@@ -34,11 +36,15 @@ final class RouterConfig {
     final Duration linkDownWindow;
     /** False only in tests, which drive probes by hand; see {@code NearestRegionRouterBuilder.manualProbes()}. */
     final boolean backgroundProbes;
+    /** The run-time control overlaid ({@link Control#NONE} as built). */
+    final Control control;
+    /** This branch's id, for a canary decided per branch. */
+    final String branchId;
 
     RouterConfig(RoutingStrategy strategy, HealthProbeOptions probes, BreakerOptions breaker, double hysteresisRatio,
         Duration hysteresisMin, Duration failbackDwell, Duration slowStart, double hedgePercentile, List<String> pins,
         Map<String, Integer> limits, boolean panic, Path lastKnownGood, Duration lastKnownGoodMaxAge,
-        Duration linkDownWindow, boolean backgroundProbes) {
+        Duration linkDownWindow, boolean backgroundProbes, String branchId) {
         this.strategy = strategy;
         this.probes = probes;
         this.breaker = breaker;
@@ -54,6 +60,43 @@ final class RouterConfig {
         this.lastKnownGoodMaxAge = lastKnownGoodMaxAge;
         this.linkDownWindow = linkDownWindow;
         this.backgroundProbes = backgroundProbes;
+        this.control = Control.NONE;
+        this.branchId = branchId;
+    }
+
+    /** {@code base} with a control overlaid: its pins, limits and probe interval replace the built ones. */
+    private RouterConfig(RouterConfig base, Control c) {
+        this.strategy = base.strategy;
+        this.probes = c.probeInterval == null || !base.probes.isEnabled() ? base.probes
+            : base.probes.toBuilder().interval(c.probeInterval).build();
+        this.breaker = base.breaker;
+        this.hysteresisRatio = base.hysteresisRatio;
+        this.hysteresisMinNanos = base.hysteresisMinNanos;
+        this.dwellMillis = base.dwellMillis;
+        this.slowStartMillis = base.slowStartMillis;
+        this.hedgePercentile = base.hedgePercentile;
+        this.pins = c.pins != null ? c.pins : base.pins;
+        Map<String, Integer> l = new LinkedHashMap<>(base.limits);
+        l.putAll(c.limits);
+        this.limits = Collections.unmodifiableMap(l);
+        this.panic = base.panic;
+        this.lastKnownGood = base.lastKnownGood;
+        this.lastKnownGoodMaxAge = base.lastKnownGoodMaxAge;
+        this.linkDownWindow = base.linkDownWindow;
+        this.backgroundProbes = base.backgroundProbes;
+        this.control = c;
+        this.branchId = base.branchId;
+    }
+
+    /** This (built) config with the operator's control overlaid. */
+    RouterConfig withControl(Control c) {
+        return new RouterConfig(this, c);
+    }
+
+    /** A region's weight for weighted routing: the control's, else the region's own. */
+    int weight(Region r) {
+        Integer w = control.weights.get(r.name());
+        return w != null ? w : r.weight();
     }
 
     /** Fails when a pinned or limited region is not among the client's regions. */

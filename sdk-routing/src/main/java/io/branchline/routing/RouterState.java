@@ -32,11 +32,14 @@ import java.util.function.BooleanSupplier;
 final class RouterState {
     private static final ClientLogger LOGGER = new ClientLogger(RouterState.class);
 
-    final RouterConfig cfg;
+    /** The config as built, overlaid with the operator's control; swapped whole when the control changes. */
+    volatile RouterConfig cfg;
     final RouterContext context;
     final Clock clock;
     final RegionState[] regions;
     private final Map<String, RegionState> byName;
+    /** By region name: the circuit of the region's deployment slot, for canary calls; apart from production's. */
+    private final Map<String, RegionBreaker> slots = new HashMap<>();
     final ReentrantLock lock = new ReentrantLock();
     private final long hedgeFloorNanos;
     private final long hedgeCeilingNanos;
@@ -61,10 +64,14 @@ final class RouterState {
         this.byName = new HashMap<>();
         for (int i = 0; i < regions.length; i++) {
             Region r = list.get(i);
-            RegionBreaker breaker = new RegionBreaker(r.name(), cfg.breaker, cfg.limits.get(r.name()), clock, linkDown,
+            RegionBreaker breaker = new RegionBreaker(r.name(), cfg.breaker, clock, linkDown,
                 this::breakerChanged);
             regions[i] = new RegionState(r, i, new LatencyEstimate(cfg.hedgePercentile), breaker);
             byName.put(r.name(), regions[i]);
+            if (r.slot() != null) {
+                slots.put(r.name(), new RegionBreaker(r.name() + " (slot " + r.slot().slotName() + ")", cfg.breaker,
+                    clock, () -> false, this::slotBreakerChanged));
+            }
         }
         RegionState[] r = regions.clone();
         Arrays.sort(r, Comparator.comparingInt((RegionState x) -> x.region.priority()).thenComparingInt(x -> x.index));
@@ -73,6 +80,35 @@ final class RouterState {
 
     RegionState get(String name) {
         return byName.get(name);
+    }
+
+    /** The circuit of a region's deployment slot, or {@code null} when it has none. */
+    RegionBreaker slot(String region) {
+        return slots.get(region);
+    }
+
+    /** Regions whose slot's circuit waits out its open time: the canary skips them. */
+    private java.util.Set<String> slotsOpen() {
+        if (slots.isEmpty()) {
+            return java.util.Set.of();
+        }
+        long now = clock.millis();
+        java.util.Set<String> out = new java.util.HashSet<>();
+        slots.forEach((name, b) -> {
+            if (b.state() == BreakerState.OPEN && now < b.openUntilMillis()) {
+                out.add(name);
+            }
+        });
+        return out;
+    }
+
+    private void slotBreakerChanged(RegionBreaker breaker, BreakerState from, BreakerState to) {
+        dirty = true;
+        // Not a region event: the production app's circuit and health are untouched by its slot.
+        LOGGER.atInfo().addKeyValue("slot", breaker.region).addKeyValue("from", String.valueOf(from))
+            .addKeyValue("to", String.valueOf(to)).log(to == BreakerState.OPEN
+                ? "canary slot circuit opened: canary calls go to production until it closes"
+                : "canary slot circuit changed");
     }
 
     /** Guarded by {@link #lock}. */
@@ -105,7 +141,7 @@ final class RouterState {
         for (int i = 0; i < rank.length; i++) {
             views[i] = rank[i].view(now);
         }
-        Snapshot s = PlanCompiler.compile(views, now, cfg, context.failoverOptions().hedgeFloor(),
+        Snapshot s = PlanCompiler.compile(views, now, cfg, slotsOpen(), context.failoverOptions().hedgeFloor(),
             context.failoverOptions().hedgeCeiling(), rankingSettled);
         RegionState[] order = new RegionState[s.rank.length];
         for (int i = 0; i < order.length; i++) {
@@ -159,6 +195,7 @@ final class RouterState {
     /** What is known about each region now, in configuration order. */
     List<RegionStatus> status() {
         long now = clock.millis();
+        RouterConfig cfg = this.cfg;
         List<RegionStatus> out = new ArrayList<>(regions.length);
         for (RegionState s : regions) {
             BreakerState breaker = s.breaker.state();
@@ -171,8 +208,11 @@ final class RouterState {
                 cfg.slowStartMillis) : 0.0;
             Duration latency = s.latency.measured() ? Duration.ofNanos((long) s.latency.score()) : null;
             Instant throttledUntil = now < s.throttledUntilMillis ? Instant.ofEpochMilli(s.throttledUntilMillis) : null;
+            if (cfg.control.excluded.contains(s.name())) {
+                share = 0.0;
+            }
             out.add(new RegionStatus(s.name(), health, breaker, latency, throttledUntil, share,
-                Math.max(0, s.inFlight.get())));
+                Math.max(0, s.inFlight.get()), cfg.control.describe(s.region)));
         }
         return out;
     }

@@ -29,7 +29,9 @@ public final class RoutingExtension implements ClientExtension {
 
     @Override
     public List<Setting<?>> settings() {
-        return RoutingSettings.DEFS;
+        List<Setting<?>> all = new java.util.ArrayList<>(RoutingSettings.DEFS);
+        all.addAll(ControlSettings.DEFS);
+        return all;
     }
 
     @Override
@@ -39,8 +41,12 @@ public final class RoutingExtension implements ClientExtension {
         }
         List<String> regions = context.regions().stream().map(Region::name).toList();
         RoutingSettings settings = new RoutingSettings(context.settings(), regions);
-        context.router(settings.toBuilder().build());
+        NearestRegionRouterBuilder b = settings.toBuilder();
+        // App Configuration is read through the client's own HTTP client: its proxy and TLS trust
+        ControlSettings.applyTo(b, context.settings(), context.httpClient());
+        NearestRegionRouter router = b.build();
+        context.router(router);
         context.wired("router nearest-region, strategy " + context.settings().getOrDefault(RoutingSettings.STRATEGY)
-            + " (" + artifact() + ")");
+            + router.describeControl() + " (" + artifact() + ")");
     }
 }

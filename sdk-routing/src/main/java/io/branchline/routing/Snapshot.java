@@ -11,11 +11,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * construction).
  */
 final class Snapshot {
-    static final Snapshot EMPTY = new Snapshot(new RoutePlan[] {RoutePlan.empty()}, new int[] {1}, Long.MIN_VALUE,
+    static final Snapshot EMPTY = new Snapshot(new RoutePlan[] {RoutePlan.empty()}, new long[] {1}, Long.MIN_VALUE,
         false, new int[0], new long[0]);
 
     final RoutePlan[] plans;
-    final int[] cumulative;
+    final long[] cumulative;
     final long validUntilMillis;
     final boolean panic;
     /** Every region's index in rank order (best first), for the cheap reorder check. */
@@ -23,7 +23,7 @@ final class Snapshot {
     /** By region index: the hedge latency the plans were compiled with, to notice when it has moved. */
     final long[] hedgeBasisNanos;
 
-    Snapshot(RoutePlan[] plans, int[] cumulative, long validUntilMillis, boolean panic, int[] rank,
+    Snapshot(RoutePlan[] plans, long[] cumulative, long validUntilMillis, boolean panic, int[] rank,
         long[] hedgeBasisNanos) {
         this.plans = plans;
         this.cumulative = cumulative;
@@ -38,8 +38,8 @@ final class Snapshot {
         if (p.length == 1) {
             return p[0];
         }
-        int[] c = cumulative;
-        int r = ThreadLocalRandom.current().nextInt(c[c.length - 1]);
+        long[] c = cumulative;
+        long r = ThreadLocalRandom.current().nextLong(c[c.length - 1]);
         for (int i = 0; i < c.length; i++) {
             if (r < c[i]) {
                 return p[i];

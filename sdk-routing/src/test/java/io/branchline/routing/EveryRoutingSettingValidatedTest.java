@@ -23,12 +23,22 @@ class EveryRoutingSettingValidatedTest {
         "branchline.routing.probe.path", List.of("api/health", "/api/health?x=1", "/api/health#top", "/api health"),
         "branchline.routing.pin", List.of(",", " , "),
         "branchline.routing.concurrency-limits", List.of("onprem:32", "onprem=0", "onprem=100001", "onprem=1,onprem=2",
-            "onprem=lots", "=5", ","));
+            "onprem=lots", "=5", ","),
+        "branchline.control.appconfig.endpoint", List.of("fleet.azconfig.io", "ftp://fleet.azconfig.io",
+            "https://u:p@fleet.azconfig.io", "https://fleet.azconfig.io?x=1", "https://"),
+        "branchline.control.appconfig.connection-string", List.of("Endpoint=https://fleet.azconfig.io",
+            "Id=abc;Secret=c2VjcmV0", "Endpoint=https://fleet.azconfig.io;Id=abc;Secret="),
+        "branchline.control.appconfig.key-prefix", List.of("branchline/*", "a,b"),
+        "branchline.control.appconfig.label", List.of("prod*", "a,b", "a\\b"),
+        "branchline.control.branch", List.of("b*", "a,b"),
+        "branchline.control.group", List.of("g*", "a,b"));
 
     @Test
     void everyMalformedValueFailsTheBuildNamingTheSetting() {
         int cases = 0;
-        for (Setting<?> s : RoutingSettings.DEFS) {
+        List<Setting<?>> all = new java.util.ArrayList<>(RoutingSettings.DEFS);
+        all.addAll(ControlSettings.DEFS);
+        for (Setting<?> s : all) {
             List<String> values = SettingsContract.malformed(s, TEXT);
             assertFalse(values.isEmpty(), s.name());
             String property = s.isPerRegion() ? s.nameFor("we") : s.name();
@@ -52,7 +62,7 @@ class EveryRoutingSettingValidatedTest {
                 }
             }
         }
-        System.out.println("branchline-routing: " + RoutingSettings.DEFS.size() + " settings, " + cases
+        System.out.println("branchline-routing: " + all.size() + " settings, " + cases
             + " malformed-value builds");
     }
 }

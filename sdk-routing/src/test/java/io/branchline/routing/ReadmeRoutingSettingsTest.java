@@ -13,12 +13,16 @@ class ReadmeRoutingSettingsTest {
     @Test
     void theReadmeTableIsTheDeclarations() throws Exception {
         SettingsContract.assertReadmeMatches(RoutingSettings.DEFS, p -> p.startsWith(RoutingSettings.PREFIX));
+        SettingsContract.assertReadmeMatches(ControlSettings.DEFS, p -> p.startsWith(ControlSettings.PREFIX));
     }
 
     @Test
     void everySettingReadIsDeclared() throws Exception {
         SettingsContract.assertAllFieldsDeclared(RoutingSettings.class, RoutingSettings.DEFS);
-        SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), RoutingSettings.DEFS,
+        SettingsContract.assertAllFieldsDeclared(ControlSettings.class, ControlSettings.DEFS);
+        java.util.List<io.branchline.core.spi.Setting<?>> all = new java.util.ArrayList<>(RoutingSettings.DEFS);
+        all.addAll(ControlSettings.DEFS);
+        SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), all,
             Set.of("branchline.routing", "branchline.regions", "branchline.properties"));
     }
 }

@@ -261,6 +261,16 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         tracker.onHealth(region.name(), to);
     }
 
+    /** A control change becomes one {@code customEvents} item; never sampled. */
+    @Override
+    public void controlChanged(io.branchline.core.models.ControlChange change) {
+        try {
+            offer(new ControlRecord(change.at(), change.source(), change.describe(), change.changes()));
+        } catch (RuntimeException e) {
+            LOGGER.verbose("telemetry: control change not recorded: " + e.getClass().getSimpleName());
+        }
+    }
+
     @Override
     public void callEnd(CallInfo call, FunctionResponse response) {
         try {
@@ -271,7 +281,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             offer(new CallRecord(call.startTime(), call.traceId(), call.spanId(), call.parentSpanId(), name(call),
                 url(region, call), region.host(), region.name(), Integer.toString(response.statusCode()), true,
                 response.duration().toNanos(), response.attempts().size(), response.failedOver(), response.hedged(),
-                samplingPercentage));
+                samplingPercentage, region.isSlot() ? region.slotName() : CallRecord.PRODUCTION));
         } catch (RuntimeException e) {
             LOGGER.verbose("telemetry: call not recorded: " + e.getClass().getSimpleName());
         }
@@ -464,8 +474,12 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             List<byte[]> left = new ArrayList<>();
             Object o;
             while ((o = queue.poll()) != null) {
-                if (o instanceof CallRecord || o instanceof MetricRecord) {
-                    left.add(o instanceof CallRecord c ? envelopes.dependency(c) : envelopes.metric((MetricRecord) o));
+                if (o instanceof CallRecord c) {
+                    left.add(envelopes.dependency(c));
+                } else if (o instanceof MetricRecord m) {
+                    left.add(envelopes.metric(m));
+                } else if (o instanceof ControlRecord c) {
+                    left.add(envelopes.controlEvent(c));
                 }
             }
             spool.write(left, 0);

@@ -5,8 +5,21 @@ import java.time.Instant;
 /**
  * What the listener keeps of one finished call: small, immutable, built on the caller's thread without I/O and
  * turned into JSON later on the sender thread. Holds no key, token or query string.
+ *
+ * @param slot the deployment slot that served the call ({@link #PRODUCTION} for the production app)
  */
 record CallRecord(Instant time, String traceId, String spanId, String parentSpanId, String name, String url,
     String target, String region, String resultCode, boolean success, long durationNanos, int attempts,
-    boolean failover, boolean hedged, double sampleRate) {
+    boolean failover, boolean hedged, double sampleRate, String slot) {
+
+    /** The {@code slot} of calls served by a region's production app. */
+    static final String PRODUCTION = "production";
+
+    /** A call served by the production app. */
+    CallRecord(Instant time, String traceId, String spanId, String parentSpanId, String name, String url,
+        String target, String region, String resultCode, boolean success, long durationNanos, int attempts,
+        boolean failover, boolean hedged, double sampleRate) {
+        this(time, traceId, spanId, parentSpanId, name, url, target, region, resultCode, success, durationNanos,
+            attempts, failover, hedged, sampleRate, PRODUCTION);
+    }
 }

@@ -21,6 +21,11 @@ final class Envelopes {
     static final String DEPENDENCY_BASE_TYPE = "RemoteDependencyData";
     /** The metric base type: {@code MetricData}; {@code MetricsData} is only the swagger definition's name. */
     static final String METRIC_BASE_TYPE = "MetricData";
+    static final String EVENT_NAME = "Event";
+    static final String EVENT_BASE_TYPE = "EventData";
+    /** The {@code customEvents} name of a run-time control change. */
+    static final String CONTROL_EVENT = "branchline.control";
+    static final int MAX_EVENT_NAME = 512;
 
     // maxLength from appinsights-track-v2.1.swagger.json (RemoteDependencyData, DataPoint) and, for context tags,
     // from the Application Insights data model (the contract gives no limit for tags).
@@ -71,6 +76,7 @@ final class Envelopes {
                 property(w, "attempts", Integer.toString(r.attempts()));
                 property(w, "failover", Boolean.toString(r.failover()));
                 property(w, "hedged", Boolean.toString(r.hedged()));
+                property(w, "slot", r.slot());
                 property(w, "branch", roleInstance);
                 w.writeEndObject();
             });
@@ -87,6 +93,24 @@ final class Envelopes {
             w.writeEndArray();
             w.writeStartObject("properties");
             property(w, "region", m.region());
+            property(w, "branch", roleInstance);
+            w.writeEndObject();
+        });
+    }
+
+    /**
+     * A control change: event {@value #CONTROL_EVENT} with {@code source}, {@code change} (the whole change on one
+     * line) and one {@code control.<name>} property per changed setting holding its new value.
+     */
+    byte[] controlEvent(ControlRecord c) {
+        return envelope(EVENT_NAME, c.time(), 100.0, null, null, EVENT_BASE_TYPE, 512, w -> {
+            w.writeStringField("name", cut(CONTROL_EVENT, MAX_EVENT_NAME));
+            w.writeStartObject("properties");
+            property(w, "source", c.source());
+            property(w, "change", c.description());
+            for (java.util.Map.Entry<String, String> e : new java.util.TreeMap<>(c.changes()).entrySet()) {
+                property(w, "control." + e.getKey(), e.getValue());
+            }
             property(w, "branch", roleInstance);
             w.writeEndObject();
         });

@@ -265,6 +265,8 @@ final class Sender implements Runnable {
             line = envelopes.dependency(c);
         } else if (o instanceof MetricRecord m) {
             line = envelopes.metric(m);
+        } else if (o instanceof ControlRecord c) {
+            line = envelopes.controlEvent(c);
         } else {
             return;
         }

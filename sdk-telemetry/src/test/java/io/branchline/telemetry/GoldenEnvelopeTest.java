@@ -43,7 +43,7 @@ class GoldenEnvelopeTest {
         + "\"name\":\"POST /api/orders\",\"duration\":\"00:00:00.245000\",\"success\":true,\"resultCode\":\"200\","
         + "\"data\":\"https://orders-weu.azurewebsites.net/api/orders\",\"target\":\"orders-weu.azurewebsites.net\","
         + "\"type\":\"Http\",\"properties\":{\"region\":\"westeurope\",\"attempts\":\"1\",\"failover\":\"false\","
-        + "\"hedged\":\"false\",\"branch\":\"branch-042\"}}}}";
+        + "\"hedged\":\"false\",\"slot\":\"production\",\"branch\":\"branch-042\"}}}}";
 
     /** The same kind of call sampled at 25 %, failed over twice and finally timed out. */
     static final String GOLDEN_FAILED_DEPENDENCY = "{\"ver\":1,\"name\":\"RemoteDependency\","
@@ -55,7 +55,7 @@ class GoldenEnvelopeTest {
         + "\"name\":\"GET /api/orders/{id}\",\"duration\":\"1.02:00:00.000001\",\"success\":false,"
         + "\"resultCode\":\"TIMEOUT\",\"data\":\"https://orders-neu.azurewebsites.net/api/orders/42\","
         + "\"target\":\"orders-neu.azurewebsites.net\",\"type\":\"Http\",\"properties\":{\"region\":\"northeurope\","
-        + "\"attempts\":\"3\",\"failover\":\"true\",\"hedged\":\"true\",\"branch\":\"branch-042\"}}}}";
+        + "\"attempts\":\"3\",\"failover\":\"true\",\"hedged\":\"true\",\"slot\":\"staging\",\"branch\":\"branch-042\"}}}}";
 
     /** A region latency data point: one metric, kind Measurement, the region and branch as properties. */
     static final String GOLDEN_REGION_METRIC = "{\"ver\":1,\"name\":\"Metric\",\"time\":\"2026-11-24T10:16:00Z\","
@@ -90,8 +90,26 @@ class GoldenEnvelopeTest {
         byte[] written = ENVELOPES.dependency(new CallRecord(Instant.parse("2026-11-24T10:15:31Z"),
             "0af7651916cd43dd8448eb211c80319c", "53995c3f42cd8ad8", null, "GET /api/orders/{id}",
             "https://orders-neu.azurewebsites.net/api/orders/42", "orders-neu.azurewebsites.net", "northeurope",
-            "TIMEOUT", false, nanos, 3, true, true, 25.0));
+            "TIMEOUT", false, nanos, 3, true, true, 25.0, "staging"));
         assertSameFields(GOLDEN_FAILED_DEPENDENCY, written);
+    }
+
+    /** A run-time control change: one event with its source, the change on one line and each new value. */
+    static final String GOLDEN_CONTROL_EVENT = "{\"ver\":1,\"name\":\"Event\",\"time\":\"2026-11-24T10:17:00Z\","
+        + "\"iKey\":\"11111111-2222-3333-4444-555555555555\","
+        + "\"tags\":{\"ai.cloud.role\":\"branch-app\",\"ai.cloud.roleInstance\":\"branch-042\","
+        + "\"ai.internal.sdkVersion\":\"branchline-java:1.0.0\"},"
+        + "\"data\":{\"baseType\":\"EventData\",\"baseData\":{\"ver\":2,\"name\":\"branchline.control\","
+        + "\"properties\":{\"source\":\"file /etc/branchline/control.properties\","
+        + "\"change\":\"exclude: \\\"\\\" -> \\\"westeurope\\\"\",\"control.exclude\":\"westeurope\","
+        + "\"branch\":\"branch-042\"}}}}";
+
+    @Test
+    void controlEventMatchesTheGoldenEnvelopeFieldByField() throws IOException {
+        byte[] written = ENVELOPES.controlEvent(new ControlRecord(Instant.parse("2026-11-24T10:17:00Z"),
+            "file /etc/branchline/control.properties", "exclude: \"\" -> \"westeurope\"",
+            java.util.Map.of("exclude", "westeurope")));
+        assertSameFields(GOLDEN_CONTROL_EVENT, written);
     }
 
     @Test

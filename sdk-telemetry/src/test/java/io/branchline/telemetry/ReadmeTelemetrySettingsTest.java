@@ -19,7 +19,7 @@ class ReadmeTelemetrySettingsTest {
     void everySettingReadIsDeclared() throws Exception {
         SettingsContract.assertAllFieldsDeclared(TelemetrySettings.class, TelemetrySettings.DEFS);
         SettingsContract.assertSourcesNameDeclaredKeysOnly(Path.of("src", "main", "java"), TelemetrySettings.DEFS,
-            Set.of("branchline.telemetry", "branchline.properties", "branchline.calls", "branchline.attempts", "branchline.failovers",
+            Set.of("branchline.telemetry", "branchline.properties", "branchline.control", "branchline.calls", "branchline.attempts", "branchline.failovers",
                 "branchline.hedges", "branchline.probes", "branchline.region.latency", "branchline.region.health",
                 "branchline.region.health.changes", "branchline.breaker.state", "branchline.breaker.transitions",
                 "branchline.telemetry.items", "branchline.telemetry.dropped", "branchline.telemetry.queue",

@@ -14,9 +14,29 @@ import java.util.Objects;
  * @param throttledUntil the instant before which the region is not called because it asked to back off, or {@code null}
  * @param weight the share of traffic the region may take during slow start, from 0.0 to 1.0
  * @param inFlight the number of attempts to the region in flight now
+ * @param control what the operator's run-time control does to the region, such as
+ *     {@code "excluded (drained) by file /etc/branchline/control.properties"}, {@code "pinned"},
+ *     {@code "weight 50"}, {@code "concurrency limit 10"} or {@code "canary 10 % to slot staging"}, separated by
+ *     {@code "; "}; empty when none
  */
 public record RegionStatus(String region, RegionHealth health, BreakerState breaker, Duration latency,
-    Instant throttledUntil, double weight, int inFlight) {
+    Instant throttledUntil, double weight, int inFlight, String control) {
+
+    /**
+     * A status without run-time control.
+     *
+     * @param region the region's name
+     * @param health the health
+     * @param breaker the breaker state
+     * @param latency the latency estimate or {@code null}
+     * @param throttledUntil the throttling end or {@code null}
+     * @param weight the slow-start weight
+     * @param inFlight attempts in flight
+     */
+    public RegionStatus(String region, RegionHealth health, BreakerState breaker, Duration latency,
+        Instant throttledUntil, double weight, int inFlight) {
+        this(region, health, breaker, latency, throttledUntil, weight, inFlight, "");
+    }
 
     /**
      * Validates the snapshot.
@@ -28,10 +48,12 @@ public record RegionStatus(String region, RegionHealth health, BreakerState brea
      * @param throttledUntil the throttling end or {@code null}
      * @param weight the slow-start weight
      * @param inFlight attempts in flight
+     * @param control the run-time control applied to it, empty when none
      */
     public RegionStatus {
         Objects.requireNonNull(region, "region");
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(breaker, "breaker");
+        control = control == null ? "" : control;
     }
 }

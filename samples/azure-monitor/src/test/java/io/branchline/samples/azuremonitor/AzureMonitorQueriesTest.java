@@ -42,6 +42,7 @@ class AzureMonitorQueriesTest {
     private static final Set<String> properties = new HashSet<>();
     private static final Set<String> metricNames = new HashSet<>();
     private static final Set<String> dependencyTypes = new HashSet<>();
+    private static final Set<String> eventNames = new HashSet<>();
 
     @BeforeAll
     static void runTheExporter(@TempDir Path spool) throws Exception {
@@ -62,8 +63,11 @@ class AzureMonitorQueriesTest {
                 client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "1").build());
                 sim.region("westeurope").fault(Fault.serverError(503));
                 client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "2").build());
+                exporter.controlChanged(new io.branchline.core.models.ControlChange(java.time.Instant.now(),
+                    "file /etc/branchline/control.properties", Map.of("exclude", "westeurope"), Map.of("exclude", ""),
+                    List.of()));
                 exporter.flush(Duration.ofSeconds(10));
-                assertTrue(ingestion.awaitAccepted(4, Duration.ofSeconds(10)));
+                assertTrue(ingestion.awaitAccepted(5, Duration.ofSeconds(10)));
             }
             ingestion.assertNoViolations();
             for (TelemetryItem item : ingestion.acceptedItems()) {
@@ -75,6 +79,8 @@ class AzureMonitorQueriesTest {
                     for (Object metric : (List<?>) item.baseData().get("metrics")) {
                         metricNames.add(String.valueOf(((Map<?, ?>) metric).get("name")));
                     }
+                } else if ("EventData".equals(item.baseType())) {
+                    eventNames.add(String.valueOf(item.baseData().get("name")));
                 } else if ("RemoteDependencyData".equals(item.baseType())) {
                     dependencyTypes.add(String.valueOf(item.baseData().get("type")));
                 }
@@ -93,8 +99,9 @@ class AzureMonitorQueriesTest {
         }
         Matcher m = METRIC_NAME.matcher(text);
         while (m.find()) {
-            assertTrue(metricNames.contains(m.group(1)), source + " uses the metric " + m.group(1)
-                + ", which the exporter never sends; it sends " + metricNames);
+            assertTrue(metricNames.contains(m.group(1)) || eventNames.contains(m.group(1)), source + " uses the metric"
+                + " or event " + m.group(1) + ", which the exporter never sends; it sends " + metricNames + " and "
+                + eventNames);
         }
         if (text.contains("type == \"")) {
             Matcher t = Pattern.compile("type == \"([^\"]+)\"").matcher(text);
@@ -114,7 +121,8 @@ class AzureMonitorQueriesTest {
             assertNamesExist("queries.kql section '" + sections[i].lines().findFirst().orElse("") + "'", sections[i]);
         }
         for (String needed : List.of("branchline.breaker.state", "branchline.telemetry.dropped", "percentile(duration, 95)",
-            "customDimensions.failover", "customDimensions.hedged", "customDimensions.region", "customDimensions.branch")) {
+            "customDimensions.failover", "customDimensions.hedged", "customDimensions.region", "customDimensions.branch",
+            "customDimensions.slot", "branchline.control", "customDimensions.change")) {
             assertTrue(kql.contains(needed), "queries.kql covers " + needed);
         }
     }

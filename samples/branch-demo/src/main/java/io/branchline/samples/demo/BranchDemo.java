@@ -8,12 +8,15 @@ import io.branchline.core.Region;
 import io.branchline.core.models.RegionHealth;
 import io.branchline.core.models.RegionStatus;
 import io.branchline.core.models.TimeoutOptions;
+import io.branchline.routing.AppConfigurationControl;
+import io.branchline.routing.ControlSource;
 import io.branchline.routing.HealthProbeOptions;
 import io.branchline.routing.NearestRegionRouter;
 import io.branchline.telemetry.AzureMonitorExporter;
 import io.branchline.telemetry.ConnectionString;
 import io.branchline.telemetry.ExporterStats;
 import io.branchline.telemetry.FlushResult;
+import io.branchline.testkit.AppConfigurationEndpoint;
 import io.branchline.testkit.Fault;
 import io.branchline.testkit.IngestionEndpoint;
 import io.branchline.testkit.RegionSimulator;
@@ -146,16 +149,27 @@ public final class BranchDemo {
         }
         Path spool = Files.createTempDirectory("branchline-demo-spool");
         try (RegionSimulator sim = sb.recordedRequestLimit(0).build();
+             RegionSimulator slots = RegionSimulator.builder().recordedRequestLimit(0)
+                 .region(NAMES[0] + "-staging", Duration.ofMillis(LATENCY_MS[0])).build();
+             AppConfigurationEndpoint store = AppConfigurationEndpoint.start();
              IngestionEndpoint ingestion = IngestionEndpoint.start()) {
             List<Region> regions = new ArrayList<>();
             for (SimulatedRegion r : sim.regions()) {
-                regions.add(Region.builder(r.name(), r.baseUrl()).functionKey("demo-key-" + r.name()).build());
+                Region.Builder rb = Region.builder(r.name(), r.baseUrl()).functionKey("demo-key-" + r.name());
+                if (r.name().equals(NAMES[0])) { // westeurope's staging slot, for the canary
+                    rb.slot("staging", slots.regions().get(0).baseUrl()).slotFunctionKey("demo-key-staging");
+                }
+                regions.add(rb.build());
             }
             out.println("Branchline demo: " + duration.toSeconds() + " s of branch traffic against 3 simulated regions");
             out.println("(westeurope 8 ms, northeurope 25 ms, eastus 70 ms) and a local Azure Monitor endpoint at");
             out.println(ingestion.ingestionUrl());
-            Script script = new Script(sim, ingestion);
-            return runWith(regions, ingestion.connectionString(), spool, script, ingestion);
+            out.println("Operators steer it through a local Azure App Configuration store at " + store.endpoint());
+            Script script = new Script(sim, ingestion, store);
+            // the control polled every second: a drain and a canary set in the store reach the router within ~1 s
+            ControlSource control = AppConfigurationControl.builder().connectionString(store.connectionString())
+                .environment("production").branch(BRANCH).interval(Duration.ofSeconds(1)).build();
+            return runWith(regions, ingestion.connectionString(), spool, script, ingestion, control);
         }
     }
 
@@ -166,11 +180,11 @@ public final class BranchDemo {
             + " configured)" + (cs == null ? ", no Azure Monitor connection string: telemetry off" : ", telemetry to "
             + ConnectionString.parse(cs).ingestionEndpoint()));
         Path spool = Files.createTempDirectory("branchline-demo-spool");
-        return runWith(null, cs, spool, null, null);
+        return runWith(null, cs, spool, null, null, null);
     }
 
     private Result runWith(List<Region> regions, String connectionString, Path spool, Script script,
-        IngestionEndpoint ingestion) throws IOException, InterruptedException {
+        IngestionEndpoint ingestion, ControlSource control) throws IOException, InterruptedException {
         DemoStats stats = new DemoStats();
         java.util.concurrent.atomic.AtomicReference<FunctionClient> holder = new java.util.concurrent.atomic.AtomicReference<>();
         AzureMonitorExporter exporter = connectionString == null ? null : AzureMonitorExporter.builder()
@@ -180,11 +194,15 @@ public final class BranchDemo {
         Duration probeInterval = Duration.ofMillis(500);
         Duration probeTimeout = Duration.ofMillis(400);
         Duration dwell = Duration.ofSeconds(Math.max(1, duration.toSeconds() / 20));
-        NearestRegionRouter router = NearestRegionRouter.builder()
+        io.branchline.routing.NearestRegionRouterBuilder rb = NearestRegionRouter.builder()
             .healthProbe(HealthProbeOptions.builder().interval(probeInterval).timeout(probeTimeout).build())
             .failbackDwell(dwell)
             .slowStart(dwell)
-            .build();
+            .branchId(BRANCH);
+        if (control != null) {
+            rb.control(control);
+        }
+        NearestRegionRouter router = rb.build();
         TimeoutOptions timeouts = TimeoutOptions.builder().connect(Duration.ofMillis(500))
             .response(Duration.ofSeconds(2)).call(Duration.ofSeconds(6)).build();
         FunctionClientBuilder b = regions == null ? FunctionClientBuilder.fromEnvironment() : new FunctionClientBuilder()
@@ -207,6 +225,10 @@ public final class BranchDemo {
         if (regions != null) {
             settings.put("timeouts", "connect " + timeouts.connect().toMillis() + " ms, response "
                 + timeouts.response().toMillis() + " ms, call " + timeouts.call().toMillis() + " ms");
+        }
+        if (control != null) {
+            settings.put("run-time control", control.description() + ", polled every "
+                + control.pollInterval().toSeconds() + " s");
         }
         settings.put("telemetry", exporter == null ? "off" : "flush every 500 ms, metrics every 5 s, spool " + spool);
         settings.put("machine", Runtime.getRuntime().availableProcessors() + " CPUs, Java "
@@ -401,6 +423,9 @@ public final class BranchDemo {
         summary.put("run", String.format(Locale.ROOT, "%.1f s, %d calls (%.0f a second)", seconds, calls, calls / seconds));
         summary.put("failed calls", stats.failed.sum() + " (idempotent: " + stats.failedIdempotent.sum() + ")");
         summary.put("failovers / hedges", stats.failovers.sum() + " / " + stats.hedges.sum());
+        if (stats.canary.sum() > 0) {
+            summary.put("canary calls (westeurope's staging slot)", Long.toString(stats.canary.sum()));
+        }
         Map<String, Long> served = new LinkedHashMap<>();
         String nearest = timeline.regions.get(0);
         for (String r : timeline.regions) {
@@ -450,16 +475,46 @@ public final class BranchDemo {
 
     /** The faults of the simulated run, at fractions of its length. */
     private static final class Script {
+        private static final String PREFIX = AppConfigurationControl.DEFAULT_KEY_PREFIX;
         private final RegionSimulator sim;
         private final IngestionEndpoint ingestion;
+        private final AppConfigurationEndpoint store;
         private int step;
+        private int controlStep;
 
-        Script(RegionSimulator sim, IngestionEndpoint ingestion) {
+        Script(RegionSimulator sim, IngestionEndpoint ingestion, AppConfigurationEndpoint store) {
             this.sim = sim;
             this.ingestion = ingestion;
+            this.store = store;
+        }
+
+        /** What the operator does through App Configuration: a drain, then later a canary to a staging slot. */
+        private void control(double fraction, double at, TerminalView view, Timeline timeline) {
+            if (controlStep == 0 && fraction >= 0.47) {
+                store.set(PREFIX + "exclude", "production", "westeurope");
+                announce(view, timeline, at, "westeurope", "drained (App Configuration)",
+                    "the operator DRAINS westeurope in App Configuration (exclude=westeurope): no new calls");
+                controlStep++;
+            } else if (controlStep == 1 && fraction >= 0.53) {
+                store.delete(PREFIX + "exclude", "production");
+                timeline.faultEnded("westeurope", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] the operator lifts the drain of westeurope", at));
+                controlStep++;
+            } else if (controlStep == 2 && fraction >= 0.88) {
+                store.set(PREFIX + "canary", "production", "20");
+                announce(view, timeline, at, "westeurope", "canary 20 % to staging",
+                    "the operator starts a CANARY in App Configuration: 20 % of calls to westeurope's staging slot");
+                controlStep++;
+            } else if (controlStep == 3 && fraction >= 0.97) {
+                store.delete(PREFIX + "canary", "production");
+                timeline.faultEnded("westeurope", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] the operator ends the canary", at));
+                controlStep++;
+            }
         }
 
         void advance(double fraction, double at, TerminalView view, Timeline timeline) {
+            control(fraction, at, view, timeline);
             SimulatedRegion we = sim.region("westeurope");
             SimulatedRegion ne = sim.region("northeurope");
             if (step == 0 && fraction >= 0.10) {
@@ -514,6 +569,7 @@ public final class BranchDemo {
                 r.tail(0, Duration.ZERO);
             }
             ingestion.up();
+            store.delete(PREFIX + "exclude", "production").delete(PREFIX + "canary", "production");
             timeline.closeAll(at);
         }
     }

@@ -34,6 +34,8 @@ final class DemoStats extends CallListener {
     final LongAdder failovers = new LongAdder();
     final LongAdder hedges = new LongAdder();
     final LongAdder attempts = new LongAdder();
+    /** Calls a deployment slot answered (the canary). */
+    final LongAdder canary = new LongAdder();
     final Map<String, LongAdder> servedBy = new ConcurrentHashMap<>();
     final Map<String, AtomicLong> lastServed = new ConcurrentHashMap<>();
     private final Map<String, RegionAttempts> byRegion = new ConcurrentHashMap<>();
@@ -43,6 +45,8 @@ final class DemoStats extends CallListener {
     /** Per region: attempts sent, attempts that failed, and the latency of each attempt the region answered. */
     static final class RegionAttempts {
         final LongAdder attempts = new LongAdder();
+    /** Calls a deployment slot answered (the canary). */
+    final LongAdder canary = new LongAdder();
         final LongAdder failures = new LongAdder();
         private long[] latencyNanos = new long[256];
         private int size;
@@ -132,6 +136,15 @@ final class DemoStats extends CallListener {
         calls.increment();
         succeeded.increment();
         servedBy.computeIfAbsent(response.region().name(), k -> new LongAdder()).increment();
+        if (response.region().isSlot()) {
+            canary.increment();
+        }
+    }
+
+    /** The router applied an operator's control change: marked on the timeline when it took effect. */
+    @Override
+    public void controlChanged(io.branchline.core.models.ControlChange change) {
+        event(Timeline.Kind.CONTROL, null, "control applied: " + change.describe());
     }
 
     @Override

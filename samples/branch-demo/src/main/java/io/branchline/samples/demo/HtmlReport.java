@@ -25,7 +25,7 @@ final class HtmlReport {
     private static final int RIGHT = 20;
     private static final int LANE = 15;
     private static final int PLOT_H = 240;
-    private static final int EVENT_LANE = 24;
+    private static final int EVENT_LANE = 30;
     private static final int EVENT_ROW = 6;
     private static final int BAND = 18;
     private static final int AXIS = 24;
@@ -462,6 +462,7 @@ final class HtmlReport {
             case BREAKER -> text.endsWith("OPEN") && !text.endsWith("HALF_OPEN") ? "#d62728" : "#2ca02c";
             case HEALTH -> "#7f7f7f";
             case HEDGE -> "#9467bd";
+            case CONTROL -> "#17becf";
         };
     }
 

@@ -44,7 +44,8 @@ final class Timeline {
 
     /** Kinds of {@link Event}. */
     enum Kind {
-        FAULT("fault"), FAILOVER("failover"), BREAKER("breaker"), HEALTH("health"), HEDGE("hedge");
+        FAULT("fault"), FAILOVER("failover"), BREAKER("breaker"), HEALTH("health"), HEDGE("hedge"),
+        CONTROL("control");
 
         final String label;
 
