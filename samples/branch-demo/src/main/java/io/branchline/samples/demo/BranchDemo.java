@@ -476,11 +476,13 @@ public final class BranchDemo {
     /** The faults of the simulated run, at fractions of its length. */
     private static final class Script {
         private static final String PREFIX = AppConfigurationControl.DEFAULT_KEY_PREFIX;
+        private static final double CONTROL_SECONDS = 2.5;
         private final RegionSimulator sim;
         private final IngestionEndpoint ingestion;
         private final AppConfigurationEndpoint store;
         private int step;
         private int controlStep;
+        private double controlSince;
 
         Script(RegionSimulator sim, IngestionEndpoint ingestion, AppConfigurationEndpoint store) {
             this.sim = sim;
@@ -488,24 +490,29 @@ public final class BranchDemo {
             this.store = store;
         }
 
-        /** What the operator does through App Configuration: a drain, then later a canary to a staging slot. */
+        /**
+         * What the operator does through App Configuration: a drain, then later a canary to a staging slot; each
+         * lasts at least {@value #CONTROL_SECONDS} s, so the router's one-second polls see it even in a short run.
+         */
         private void control(double fraction, double at, TerminalView view, Timeline timeline) {
             if (controlStep == 0 && fraction >= 0.47) {
+                controlSince = at;
                 store.set(PREFIX + "exclude", "production", "westeurope");
                 announce(view, timeline, at, "westeurope", "drained (App Configuration)",
                     "the operator DRAINS westeurope in App Configuration (exclude=westeurope): no new calls");
                 controlStep++;
-            } else if (controlStep == 1 && fraction >= 0.53) {
+            } else if (controlStep == 1 && fraction >= 0.53 && at >= controlSince + CONTROL_SECONDS) {
                 store.delete(PREFIX + "exclude", "production");
                 timeline.faultEnded("westeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] the operator lifts the drain of westeurope", at));
                 controlStep++;
             } else if (controlStep == 2 && fraction >= 0.88) {
+                controlSince = at;
                 store.set(PREFIX + "canary", "production", "20");
                 announce(view, timeline, at, "westeurope", "canary 20 % to staging",
                     "the operator starts a CANARY in App Configuration: 20 % of calls to westeurope's staging slot");
                 controlStep++;
-            } else if (controlStep == 3 && fraction >= 0.97) {
+            } else if (controlStep == 3 && fraction >= 0.97 && at >= controlSince + CONTROL_SECONDS) {
                 store.delete(PREFIX + "canary", "production");
                 timeline.faultEnded("westeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] the operator ends the canary", at));
@@ -535,7 +542,7 @@ public final class BranchDemo {
                 timeline.faultEnded("northeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] northeurope recovers from its brownout", at));
                 step++;
-            } else if (step == 4 && fraction >= 0.55) {
+            } else if (step == 4 && fraction >= 0.55 && controlStep >= 2) { // after the drain was lifted
                 we.fault(Fault.throttle(Duration.ofSeconds(2)));
                 announce(view, timeline, at, "westeurope", "429", "westeurope THROTTLES: 429 with Retry-After: 2");
                 step++;

@@ -38,7 +38,8 @@ class BranchDemoIT {
         }
         assertEquals(r.calls(), r.dependencyItemsAccepted(), "one dependency item per call reached Azure Monitor\n" + text);
         assertTrue(r.passed(), text);
-        for (String event : new String[] {"goes DOWN", "BROWNS OUT", "THROTTLES", "link to Azure Monitor DROPS", "Summary"}) {
+        for (String event : new String[] {"goes DOWN", "BROWNS OUT", "THROTTLES", "link to Azure Monitor DROPS",
+            "DRAINS westeurope in App Configuration", "starts a CANARY in App Configuration", "Summary"}) {
             assertTrue(text.contains(event), "the run announces: " + event + "\n" + text);
         }
         String html = Files.readString(report);
@@ -47,6 +48,9 @@ class BranchDemoIT {
             && html.contains("data-series=\"accepted\"") && html.contains("Run started"),
             "report has the region table, the timeline, telemetry over time and the run's time");
         assertTrue(html.contains("westeurope down ends"), "the timeline holds the injected faults");
+        assertTrue(html.contains("westeurope drained (App Configuration) ends")
+            && html.contains("control applied: exclude: &quot;&quot; -&gt; &quot;westeurope&quot;"),
+            "the timeline marks the drain set in App Configuration and when the router applied it");
         Path chromium = Chromium.find();
         if (chromium != null) {
             assertTrue(Chromium.dumpDom(chromium, report).contains("data-rendered=\"ok\""), "report renders");
