@@ -159,6 +159,32 @@ class FleetControlTest {
     }
 
     @Test
+    void aClientBuiltFromPropertiesWatchesItsControlFileByItself() throws Exception {
+        try (RegionSimulator sim = RegionSimulator.builder().region("we", Duration.ZERO).region("ne", Duration.ZERO)
+            .build()) {
+            Path file = dir.resolve("control.json");
+            Files.writeString(file, "{\"exclude\": [\"we\"], \"weight\": {\"ne\": 50}}");
+            java.util.Properties p = new java.util.Properties();
+            p.setProperty("branchline.regions", "we=" + sim.region("we").baseUrl() + ",ne=" + sim.region("ne").baseUrl());
+            p.setProperty("branchline.allow-plain-http", "true");
+            p.setProperty("branchline.routing.probe.enabled", "false");
+            p.setProperty("branchline.control.file", file.toString());
+            CountDownLatch applied = new CountDownLatch(1);
+            try (FunctionClient client = FunctionClientBuilder.fromProperties(p).addListener(new CallListener() {
+                @Override
+                public void controlChanged(ControlChange change) {
+                    applied.countDown();
+                }
+            }).buildClient()) {
+                assertTrue(applied.await(30, TimeUnit.SECONDS), "the file was read in the background");
+                assertEquals("ne", client.invoke(FunctionRequest.get("/api/orders").build()).region().name());
+                assertTrue(client.regionStatus().get(0).control().startsWith("excluded (drained) by file "));
+                assertEquals("weight 50", client.regionStatus().get(1).control());
+            }
+        }
+    }
+
+    @Test
     void aCanaryOfTenPercentSendsTenPercentOfCallsToTheSlotAndAFailingSlotCostsNoFailedIdempotentCall()
         throws Exception {
         try (RegionSimulator slots = RegionSimulator.builder().region("we-staging", Duration.ZERO).build()) {
