@@ -12,7 +12,6 @@ import io.branchline.core.models.AttemptOutcome;
 import io.branchline.core.models.BreakerState;
 import io.branchline.core.models.RegionStatus;
 import io.netty.util.Timeout;
-import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
@@ -28,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs calls: takes the router's plan, sends attempts through the pipeline, hedges idempotent calls, fails over on
@@ -41,8 +41,6 @@ final class CallExecutor {
     private static final HttpHeaderName SCALEOUT = HttpHeaderName.fromString("X-FUNCTION-SCALEOUT");
     private static final HttpHeaderName X_MS_RETRY_AFTER_MS = HttpHeaderName.fromString("x-ms-retry-after-ms");
 
-    /** The body of a response without one; never handed out (FunctionResponse copies its body on read). */
-    private static final byte[] NO_BODY = new byte[0];
 
     private final ClientCore core;
 
@@ -53,15 +51,12 @@ final class CallExecutor {
     Mono<FunctionResponse> execute(FunctionRequest request, Context context) {
         return Mono.create(sink -> {
             if (core.isClosed()) {
-                sink.error(new IllegalStateException("The client is closed: build a new client to make calls"));
+                sink.error(new IllegalStateException(CLOSED_CLIENT));
                 return;
             }
-            Call call = new Call(request, context == null ? Context.NONE : context, sink);
-            core.calls.add(call);
-            if (core.isClosed()) {
-                // closed while this call registered: close() may have missed it
-                core.calls.remove(call);
-                sink.error(new IllegalStateException("The client is closed: build a new client to make calls"));
+            Call call = new Call(request, context == null ? Context.NONE : context, sink, null);
+            if (!register(call)) {
+                sink.error(new IllegalStateException(CLOSED_CLIENT));
                 return;
             }
             sink.onCancel(call::cancel);
@@ -69,16 +64,58 @@ final class CallExecutor {
         });
     }
 
-    /** The state of one call. Guarded by {@code this}; listener events are fast by contract. */
+    /**
+     * Runs a call on the caller's thread and waits for its end: the blocking client's own path, without the
+     * reactive bridge (no {@code Mono.create}, sink or blocking subscriber per call). The call ends by its deadline
+     * inside; {@code marginNanos} past the deadline only bounds the wait should that ever fail.
+     */
+    FunctionResponse executeBlocking(FunctionRequest request, Context context, long marginNanos) {
+        if (reactor.core.scheduler.Schedulers.isInNonBlockingThread()) {
+            throw new IllegalStateException("FunctionClient.invoke blocks, which is not allowed on the non-blocking"
+                + " thread " + Thread.currentThread().getName() + ": call FunctionAsyncClient.invoke there");
+        }
+        if (core.isClosed()) {
+            throw new IllegalStateException(CLOSED_CLIENT);
+        }
+        Call call = new Call(request, context == null ? Context.NONE : context, null, Thread.currentThread());
+        if (!register(call)) {
+            throw new IllegalStateException(CLOSED_CLIENT);
+        }
+        call.start();
+        return call.await(marginNanos);
+    }
+
+    private boolean register(Call call) {
+        core.calls.add(call);
+        if (core.isClosed()) {
+            // closed while this call registered: close() may have missed it
+            core.calls.remove(call);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * The state of one call. Guarded by {@code this}; listener events are fast by contract. It ends through its
+     * {@code sink} (the reactive client) or by handing its outcome to the {@code waiter} thread (the blocking client).
+     */
     final class Call {
         private final FunctionRequest request;
         private final Context context;
         private final MonoSink<FunctionResponse> sink;
+        private final Thread waiter;
+        /** The blocking caller's outcome: a FunctionResponse or the RuntimeException to throw; null until the end. */
+        private volatile Object outcome;
         private final CallInfo info;
         private final long deadlineNanos;
+        /** The client clock's nanoTime when the call started: its deadline counts from here. */
+        private final long startNanos;
         private final boolean hedgeAllowed;
-        private final List<Attempt> attempts = new ArrayList<>(2);
-        private final Map<Integer, InFlight> inFlight = new LinkedHashMap<>(4);
+        /** The attempts that ended, in the order they started: immutable {@code List.of(a)} until a second one. */
+        private List<Attempt> attempts = List.of();
+        /** Attempts in flight, oldest first: at most two at once (one hedge per call), so two fields. */
+        private InFlight flightA;
+        private InFlight flightB;
         /** Regions left out or refused, with the reason; made only when a call needs it. */
         private Map<String, String> skipped = Map.of();
         private RoutePlan plan;
@@ -96,14 +133,16 @@ final class CallExecutor {
         private boolean lastHostThrottled;
         private boolean lastTooLarge;
 
-        Call(FunctionRequest request, Context context, MonoSink<FunctionResponse> sink) {
+        Call(FunctionRequest request, Context context, MonoSink<FunctionResponse> sink, Thread waiter) {
             this.request = request;
             this.context = context;
             this.sink = sink;
-            this.info = new CallInfo(request, TraceContext.newSpan(request.traceparent()), core.clock.instant(),
+            this.waiter = waiter;
+            this.info = new CallInfo(request, TraceContext.newSpan(request.traceparent()), core.clock.millis(),
                 System.nanoTime());
             Duration d = request.deadline() != null ? request.deadline() : core.timeouts.call();
-            this.deadlineNanos = core.time.nanoTime() + d.toNanos();
+            this.startNanos = core.time.nanoTime();
+            this.deadlineNanos = startNanos + d.toNanos();
             Boolean h = request.hedge();
             boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
             this.hedgeAllowed = request.isIdempotent() && (h != null ? h : core.failover.hedgeReads() && read);
@@ -191,35 +230,34 @@ final class CallExecutor {
             long headersNanos = core.timeouts.connect().toNanos() + core.timeouts.response().toNanos();
             long headersTimeout = Math.max(1, Math.min(headersNanos, remaining));
             core.listener.attemptStart(info, region, number, hedge);
-            InFlight f = new InFlight(region, number, hedge, System.nanoTime());
-            inFlight.put(number, f);
+            InFlight f = new InFlight(this, region, number, hedge, System.nanoTime());
+            if (flightA == null) {
+                flightA = f;
+            } else {
+                flightB = f; // a hedge: the only way two attempts of one call are in flight at once
+            }
             HttpRequest http;
             try {
                 http = httpRequest(region);
             } catch (RuntimeException e) {
                 // a key file, a header or anything else that makes the request: nothing was sent
-                onResult(f, null, new AttemptNotSentException("the request could not be prepared: "
+                onResult(f, new AttemptNotSentException("the request could not be prepared: "
                     + Outcomes.describe(e), e));
                 return;
             }
             // One timer per attempt on the shared timer wheel (constant-time, lock-free; Reactor's timeout operator
             // costs far more per call): first for the headers, then, once they arrived, for the rest of the deadline.
+            f.headersTimeoutNanos = headersTimeout;
             try {
-                f.timer = core.time.schedule(t -> onAttemptTimeout(f, headersTimeout), headersTimeout);
+                f.timer = core.time.schedule(f, headersTimeout);
             } catch (IllegalStateException e) {
-                onResult(f, null, new AttemptNotSentException(CLOSED, null));
+                onResult(f, new AttemptNotSentException(CLOSED, null));
                 return;
             }
             try {
-                f.disposable = core.send(http, context)
-                    .flatMap(response -> {
-                        // Headers arrived: when the timer fires now, it re-arms for the rest of the deadline instead.
-                        f.headersArrived = true;
-                        return readBody(response);
-                    })
-                    .subscribe(r -> onResult(f, r, null), e -> onResult(f, null, e));
+                core.send(http, context).subscribe(f);
             } catch (RuntimeException e) {
-                onResult(f, null, e);
+                onResult(f, e);
                 return;
             }
             if (!done && !hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null
@@ -237,9 +275,12 @@ final class CallExecutor {
         }
 
         private HttpRequest httpRequest(Region region) {
-            StringBuilder url = new StringBuilder(region.baseUrl()).append(request.path());
+            String base = region.baseUrl();
+            String path = request.path();
+            String url = base.concat(path); // the common case, no query: one string
             String code = null;
             if (!request.query().isEmpty()) {
+                StringBuilder withQuery = new StringBuilder(url.length() + 64).append(url);
                 char sep = '?';
                 for (Map.Entry<String, String> q : request.query().entrySet()) {
                     if (q.getKey().equals("code")) {
@@ -248,12 +289,13 @@ final class CallExecutor {
                         code = q.getValue();
                         continue;
                     }
-                    url.append(sep).append(URLEncoder.encode(q.getKey(), StandardCharsets.UTF_8)).append('=')
+                    withQuery.append(sep).append(URLEncoder.encode(q.getKey(), StandardCharsets.UTF_8)).append('=')
                         .append(URLEncoder.encode(q.getValue(), StandardCharsets.UTF_8));
                     sep = '&';
                 }
+                url = withQuery.toString();
             }
-            HttpRequest http = new HttpRequest(request.method(), url.toString());
+            HttpRequest http = new HttpRequest(request.method(), url);
             HttpHeaders headers = http.getHeaders();
             for (Map.Entry<String, String> h : request.headers().entrySet()) {
                 headers.set(HttpHeaderName.fromString(h.getKey()), h.getValue());
@@ -279,31 +321,25 @@ final class CallExecutor {
             return http;
         }
 
-        private Mono<Result> readBody(HttpResponse response) {
+        /** The body of a response within the size limit, aggregated by the transport when its length is known. */
+        Mono<byte[]> body(HttpResponse response) {
             long limit = core.maxResponseBytes;
             String len = response.getHeaderValue(HttpHeaderName.CONTENT_LENGTH);
             if (len != null) {
                 try {
                     long n = Long.parseLong(len.trim());
                     if (n > limit) {
-                        response.close();
                         return Mono.error(new ResponseTooLargeException(limit, "of " + n + " bytes (Content-Length)"));
                     }
+                    // Known length within the limit: let the transport aggregate the body without extra copies.
+                    return response.getBodyAsByteArray();
                 } catch (NumberFormatException ignored) {
                     // read and count instead
                 }
             }
-            if (len != null) {
-                // Known length within the limit: let the transport aggregate the body without extra copies.
-                return response.getBodyAsByteArray()
-                    .defaultIfEmpty(NO_BODY)
-                    .map(bytes -> new Result(response, bytes))
-                    .doFinally(s -> response.close());
-            }
             return response.getBody()
                 .reduce(new ByteArrayOutputStream(), (out, buf) -> append(out, buf, limit))
-                .map(out -> new Result(response, out.toByteArray()))
-                .doFinally(s -> response.close());
+                .map(ByteArrayOutputStream::toByteArray);
         }
 
         private ByteArrayOutputStream append(ByteArrayOutputStream out, ByteBuffer buf, long limit) {
@@ -321,38 +357,38 @@ final class CallExecutor {
             return out;
         }
 
-        private void onAttemptTimeout(InFlight f, long headersTimeout) {
+        void onAttemptTimeout(InFlight f) {
             if (f.headersArrived && !f.bodyTimerArmed) {
                 long left = deadlineNanos - core.time.nanoTime();
                 if (left > 0) {
                     f.bodyTimerArmed = true;
                     try {
-                        f.timer = core.time.schedule(t -> onAttemptTimeout(f, headersTimeout), left);
+                        f.timer = core.time.schedule(f, left);
                         return;
                     } catch (IllegalStateException closed) {
                         // the client closed: end the attempt now
                     }
                 }
             }
-            Disposable d = f.disposable;
-            if (d != null) {
-                d.dispose();
-            }
-            onResult(f, null, new TimeoutException(f.headersArrived
+            f.cancel();
+            onResult(f, new TimeoutException(f.headersArrived
                 ? "The response body stalled: it did not finish within the call's deadline"
-                : "No response headers within " + TimeUnit.NANOSECONDS.toMillis(headersTimeout) + " ms"));
+                : "No response headers within " + TimeUnit.NANOSECONDS.toMillis(f.headersTimeoutNanos) + " ms"));
         }
 
-        private void onResult(InFlight f, Result result, Throwable error) {
+        /**
+         * An attempt ended: with {@code error}, or, when it is null, with the answer its {@link InFlight} holds.
+         */
+        void onResult(InFlight f, Throwable error) {
             try {
-                onResult0(f, result, error);
+                onResult0(f, error);
             } catch (RuntimeException | LinkageError e) {
                 // whatever breaks here must not leave the call hanging
                 abort(e);
             }
         }
 
-        private void onResult0(InFlight f, Result result, Throwable error) {
+        private void onResult0(InFlight f, Throwable error) {
             Timeout t = f.timer;
             if (t != null) {
                 t.cancel();
@@ -364,12 +400,12 @@ final class CallExecutor {
                 AttemptOutcome o = Outcomes.ofError(cause);
                 attempt = new Attempt(f.region.name(), f.number, o, 0, latency, null, Outcomes.describe(cause), f.hedge);
             } else {
-                int status = result.response.getStatusCode();
+                int status = f.response.getStatusCode();
                 AttemptOutcome o = Outcomes.ofStatus(status);
                 Duration retryAfter = o == AttemptOutcome.SUCCESS ? null : Outcomes.retryAfter(
-                    result.response.getHeaderValue(RETRY_AFTER),
-                    firstNonNull(result.response.getHeaderValue(RETRY_AFTER_MS),
-                        result.response.getHeaderValue(X_MS_RETRY_AFTER_MS)), core.clock);
+                    f.response.getHeaderValue(RETRY_AFTER),
+                    firstNonNull(f.response.getHeaderValue(RETRY_AFTER_MS),
+                        f.response.getHeaderValue(X_MS_RETRY_AFTER_MS)), core.clock);
                 String err = o == AttemptOutcome.SUCCESS ? null : "HTTP " + status;
                 attempt = new Attempt(f.region.name(), f.number, o, status, latency, retryAfter, err, f.hedge);
             }
@@ -379,7 +415,7 @@ final class CallExecutor {
             FunctionResponse success = null;
             FunctionCallException failure = null;
             synchronized (this) {
-                if (inFlight.remove(f.number) == null) {
+                if (!landed(f)) {
                     return; // already ended as cancelled
                 }
                 attemptEnded(f.region, attempt);
@@ -390,17 +426,17 @@ final class CallExecutor {
                     done = true;
                     cancelTimer();
                     cancelOthers("a parallel attempt won");
-                    success = new FunctionResponse(result.response.getStatusCode(), result.response.getHeaders(),
-                        result.body, f.region, attempts, Duration.ofNanos(System.nanoTime() - info.startNanos()));
+                    success = new FunctionResponse(f.response.getStatusCode(), f.response.getHeaders(),
+                        f.body, f.region, attempts, System.nanoTime() - info.startNanos());
                 } else {
                     lastFailure = attempt;
                     lastFailureRegion = f.region;
-                    if (result != null) {
-                        lastResponse = result.response;
-                        lastBody = result.body;
+                    if (error == null) {
+                        lastResponse = f.response;
+                        lastBody = f.body;
                     }
-                    lastHostThrottled = result != null && attempt.outcome() == AttemptOutcome.THROTTLED
-                        && result.response.getHeaderValue(SCALEOUT) != null;
+                    lastHostThrottled = error == null && attempt.outcome() == AttemptOutcome.THROTTLED
+                        && f.response.getHeaderValue(SCALEOUT) != null;
                     // every region serves the same function: a response over the limit would be as large elsewhere
                     lastTooLarge = error != null
                         && reactor.core.Exceptions.unwrap(error) instanceof ResponseTooLargeException;
@@ -410,7 +446,7 @@ final class CallExecutor {
             if (success != null) {
                 core.calls.remove(this);
                 core.listener.callEnd(info, success);
-                sink.success(success);
+                deliver(success);
             } else if (failure != null) {
                 fail(failure);
             }
@@ -433,7 +469,7 @@ final class CallExecutor {
 
         /** Decides what follows a failed attempt; returns the call's error when it ends here. Holds the lock. */
         private FunctionCallException afterFailure(Region region, Attempt attempt) {
-            if (!inFlight.isEmpty()) {
+            if (flightA != null) {
                 return null; // a hedge or the primary is still running: let it finish
             }
             AttemptOutcome o = attempt.outcome();
@@ -533,7 +569,7 @@ final class CallExecutor {
 
         private void onHedgeTimer() {
             synchronized (this) {
-                if (done || hedged || inFlight.isEmpty() || next >= plan.regions().size()
+                if (done || hedged || flightA == null || next >= plan.regions().size()
                     || started >= maxAttempts) {
                     return;
                 }
@@ -541,7 +577,7 @@ final class CallExecutor {
                     return;
                 }
                 hedged = true;
-                Region primary = inFlight.values().iterator().next().region;
+                Region primary = flightA.region;
                 Region to = plan.regions().get(next);
                 core.listener.hedge(info, primary, to);
                 launchNext(true);
@@ -582,12 +618,60 @@ final class CallExecutor {
                 region, status, attempts, last == null ? null : lastBody, null);
         }
 
+        /** Hands the call's end to its caller: the reactive sink, or the blocked thread. */
+        private void deliver(Object end) {
+            if (sink != null) {
+                if (end instanceof FunctionResponse) {
+                    sink.success((FunctionResponse) end);
+                } else {
+                    sink.error((Throwable) end);
+                }
+                return;
+            }
+            outcome = end;
+            LockSupport.unpark(waiter);
+        }
+
+        /**
+         * The blocking caller waits here for the call's end. Interrupted, it cancels the call (listeners see it end,
+         * its connections close) and throws with the thread's interrupt status kept. Should the call not end
+         * within {@code maxWaitNanos} (it ends by its deadline inside; this is the last line of defence), it is
+         * cancelled too.
+         */
+        FunctionResponse await(long marginNanos) {
+            // real time: the wait bounds a thread, whatever clock the client runs on
+            long maxWaitNanos = deadlineNanos - startNanos + marginNanos;
+            long end = System.nanoTime() + maxWaitNanos;
+            Object o;
+            while ((o = outcome) == null) {
+                if (Thread.interrupted()) {
+                    cancel();
+                    Thread.currentThread().interrupt();
+                    throw new FunctionCallException("Call " + request.method() + ' ' + request.route() + " was"
+                        + " cancelled: the calling thread was interrupted", null, null, 0, attempts, null);
+                }
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    cancel();
+                    throw new FunctionCallException("Call " + request.method() + ' ' + request.route() + " did not"
+                        + " end within its deadline of " + TimeUnit.NANOSECONDS.toMillis(deadlineNanos - startNanos)
+                        + " ms plus " + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos - (deadlineNanos - startNanos))
+                        + " ms and was cancelled", null, null, 0, attempts, null);
+                }
+                LockSupport.parkNanos(this, left);
+            }
+            if (o instanceof FunctionResponse) {
+                return (FunctionResponse) o;
+            }
+            throw (RuntimeException) o;
+        }
+
         private void fail(FunctionCallException e) {
             core.calls.remove(this);
             // thrown to the caller, who decides what to log; operators get the per-region summary at WARN
             LOGGER.atVerbose().addKeyValue("traceparent", info.traceparent()).log(e.getMessage());
             core.listener.callFailed(info, e);
-            sink.error(e);
+            deliver(e);
         }
 
         /** Something unexpected broke inside the call: end it with a clear error instead of leaving it hanging. */
@@ -609,22 +693,42 @@ final class CallExecutor {
         }
 
         private void cancelOthers(String why) {
-            for (InFlight other : new ArrayList<>(inFlight.values())) {
-                inFlight.remove(other.number);
+            InFlight other;
+            while ((other = flightA) != null) {
+                landed(other);
                 if (other.timer != null) {
                     other.timer.cancel();
                 }
-                if (other.disposable != null) {
-                    other.disposable.dispose();
-                }
+                other.cancel();
                 Attempt a = new Attempt(other.region.name(), other.number, AttemptOutcome.CANCELLED, 0,
                     Duration.ofNanos(System.nanoTime() - other.startNanos), null, why, other.hedge);
                 attemptEnded(other.region, a);
             }
         }
 
+        /** Takes an attempt off the in-flight pair; false when it had ended already. Holds the lock. */
+        private boolean landed(InFlight f) {
+            if (flightA == f) {
+                flightA = flightB;
+                flightB = null;
+                return true;
+            }
+            if (flightB == f) {
+                flightB = null;
+                return true;
+            }
+            return false;
+        }
+
         /** Keeps {@link #attempts} in the order the attempts started, whatever order they end in. Holds the lock. */
         private void record(Attempt a) {
+            if (attempts.isEmpty()) {
+                attempts = List.of(a);
+                return;
+            }
+            if (!(attempts instanceof ArrayList)) {
+                attempts = new ArrayList<>(attempts);
+            }
             int i = attempts.size();
             while (i > 0 && attempts.get(i - 1).number() > a.number()) {
                 i--;
@@ -671,9 +775,11 @@ final class CallExecutor {
             }
             fail(e);
         }
+
     }
 
     static final String CLOSED = "the client was closed while the call was in flight";
+    static final String CLOSED_CLIENT = "The client is closed: build a new client to make calls";
 
     private static String describe(Map<String, String> why) {
         StringBuilder sb = new StringBuilder();
@@ -687,32 +793,5 @@ final class CallExecutor {
         return a != null ? a : b;
     }
 
-    private static final class InFlight {
-        final Region region;
-        final int number;
-        final boolean hedge;
-        final long startNanos;
-        volatile Disposable disposable;
-        volatile Timeout timer;
-        volatile boolean headersArrived;
-        volatile boolean bodyTimerArmed;
-
-        InFlight(Region region, int number, boolean hedge, long startNanos) {
-            this.region = region;
-            this.number = number;
-            this.hedge = hedge;
-            this.startNanos = startNanos;
-        }
-    }
-
-    private static final class Result {
-        final HttpResponse response;
-        final byte[] body;
-
-        Result(HttpResponse response, byte[] body) {
-            this.response = response;
-            this.body = body;
-        }
-    }
 
 }

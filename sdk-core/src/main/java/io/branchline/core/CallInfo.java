@@ -9,13 +9,14 @@ import java.time.Instant;
 public final class CallInfo {
     private final FunctionRequest request;
     private final TraceContext trace;
-    private final Instant startTime;
+    /** Epoch milliseconds by the client's clock: the {@link Instant} is made only when a listener asks. */
+    private final long startMillis;
     private final long startNanos;
 
-    CallInfo(FunctionRequest request, TraceContext trace, Instant startTime, long startNanos) {
+    CallInfo(FunctionRequest request, TraceContext trace, long startMillis, long startNanos) {
         this.request = request;
         this.trace = trace;
-        this.startTime = startTime;
+        this.startMillis = startMillis;
         this.startNanos = startNanos;
     }
 
@@ -26,7 +27,7 @@ public final class CallInfo {
 
     /** @return when the call started, by the client's clock */
     public Instant startTime() {
-        return startTime;
+        return Instant.ofEpochMilli(startMillis);
     }
 
     /** @return {@link System#nanoTime()} when the call started, for measuring durations */

@@ -29,7 +29,7 @@ public final class FunctionClient implements AutoCloseable {
      * ms. Calls end by their deadline inside the client; this only bounds the wait should that ever fail.
      */
     static final long BLOCKING_MARGIN_MS = 1000;
-    private static final Duration BLOCKING_MARGIN = Duration.ofMillis(BLOCKING_MARGIN_MS);
+    private static final long BLOCKING_MARGIN_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(BLOCKING_MARGIN_MS);
     private final FunctionAsyncClient async;
 
     FunctionClient(FunctionAsyncClient async) {
@@ -59,20 +59,7 @@ public final class FunctionClient implements AutoCloseable {
      */
     public FunctionResponse invoke(FunctionRequest request, Context context) {
         Objects.requireNonNull(request, "request");
-        Duration deadline = request.deadline() != null ? request.deadline() : async.core().timeouts.call();
-        Duration bound = deadline.plus(BLOCKING_MARGIN);
-        try {
-            return async.invoke(request, context).block(bound);
-        } catch (IllegalStateException e) {
-            if (String.valueOf(e.getMessage()).startsWith("Timeout on blocking read")) {
-                // The call is bounded by its deadline inside the client; this is the last line of defence should
-                // anything inside fail to end it. The call was cancelled by block().
-                throw new FunctionCallException("Call " + request.method() + ' ' + request.route() + " did not end"
-                    + " within its deadline of " + deadline.toMillis() + " ms plus " + BLOCKING_MARGIN.toMillis()
-                    + " ms and was cancelled", null, null, 0, java.util.List.of(), null);
-            }
-            throw e;
-        }
+        return async.core().executor.executeBlocking(request, context, BLOCKING_MARGIN_NANOS);
     }
 
     /** @return the configured regions, in configuration order */

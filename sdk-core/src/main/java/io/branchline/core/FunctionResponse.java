@@ -22,16 +22,16 @@ public final class FunctionResponse {
     private final byte[] body;
     private final Region region;
     private final List<Attempt> attempts;
-    private final Duration duration;
+    private final long durationNanos;
 
     FunctionResponse(int statusCode, HttpHeaders headers, byte[] body, Region region, List<Attempt> attempts,
-        Duration duration) {
+        long durationNanos) {
         this.statusCode = statusCode;
         this.headers = headers;
         this.body = body;
         this.region = region;
         this.attempts = List.copyOf(attempts);
-        this.duration = duration;
+        this.durationNanos = durationNanos;
     }
 
     /** @return the HTTP status */
@@ -133,7 +133,7 @@ public final class FunctionResponse {
 
     /** @return the call's duration, every attempt and wait included */
     public Duration duration() {
-        return duration;
+        return Duration.ofNanos(durationNanos);
     }
 
     String preview() {
@@ -161,6 +161,6 @@ public final class FunctionResponse {
     @Override
     public String toString() {
         return "FunctionResponse{status=" + statusCode + ", region=" + region.name() + ", bodyBytes=" + body.length
-            + ", attempts=" + attempts.size() + ", duration=" + duration.toMillis() + "ms}";
+            + ", attempts=" + attempts.size() + ", duration=" + durationNanos / 1_000_000 + "ms}";
     }
 }

@@ -80,7 +80,8 @@ class DeliveryTest {
             assertTrue(exporter.flush(TestSupport.WAIT).completed());
             assertTrue(endpoint.awaitAccepted(6, TestSupport.WAIT));
             List<IngestionRequest> requests = endpoint.requests();
-            assertTrue(requests.size() >= 3, requests.toString());
+            // six envelopes of several hundred bytes do not fit in 2 KB: without byte batching they would be one batch
+            assertTrue(requests.size() >= 2, requests.toString());
             for (IngestionRequest r : requests) {
                 assertTrue(r.body().length() <= 2048, "batch of " + r.body().length() + " bytes");
             }
