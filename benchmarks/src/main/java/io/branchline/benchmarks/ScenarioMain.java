@@ -711,9 +711,7 @@ public final class ScenarioMain {
             Path spool = Files.createTempDirectory("branchline-scenario-spool");
             try (RegionSimulator sim = regions(2); IngestionEndpoint ingestion = IngestionEndpoint.start()) {
                 AzureMonitorExporter exporter = AzureMonitorExporter.builder()
-                    .connectionString(ingestion.connectionString()).spoolDirectory(spool)
-                    .flushInterval(Duration.ofMillis(500)).metricsInterval(Duration.ZERO)
-                    .requestTimeout(Duration.ofSeconds(2)).build();
+                    .connectionString(ingestion.connectionString()).spoolDirectory(spool).build(); // the defaults
                 try (Caller c = Callers.branchline(sim.regions(), exporter)) {
                     warmUp(c, 8, 2 * S);
                     exporter.flush(Duration.ofSeconds(10));

@@ -2,11 +2,11 @@ package io.branchline.telemetry;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
 import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
 import com.azure.core.http.policy.HttpPipelinePolicy;
-import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.util.logging.ClientLogger;
 import io.branchline.core.CallInfo;
 import io.branchline.core.CallListener;
@@ -958,7 +958,12 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             AutoCloseable owned = null;
             if (p == null) {
                 List<HttpPipelinePolicy> policies = new ArrayList<>();
-                policies.add(new UserAgentPolicy("branchline-telemetry/" + VERSION));
+                // An empty User-Agent, as Microsoft's exporters send: ingestion would otherwise store the sender's
+                // agent as the client browser of every item. The SDK and its version travel in ai.internal.sdkVersion.
+                policies.add((context, next) -> {
+                    context.getHttpRequest().setHeader(HttpHeaderName.USER_AGENT, "");
+                    return next.process();
+                });
                 if (credential != null) {
                     policies.add(new BearerTokenAuthenticationPolicy(credential, cs.tokenScope()));
                 }

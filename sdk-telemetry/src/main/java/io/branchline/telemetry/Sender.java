@@ -49,8 +49,18 @@ final class Sender implements Runnable {
      * failure the next batch (or the oldest spool file) is posted within this time.
      */
     static final long RECOVERY_CHECK_MILLIS = 1_000;
+    /**
+     * The same after a request that got no HTTP answer (connection refused or reset, no route, timeout): such a look
+     * costs ingestion nothing, so the end of a network outage is seen within half a second.
+     */
+    static final long NETWORK_RECOVERY_CHECK_MILLIS = 500;
     /** First timeout of a request sent while ingestion is failing; doubled after each timeout up to requestTimeout. */
     static final long PROBE_TIMEOUT_MILLIS = 1_000;
+    /**
+     * Spool files posted at once while draining after ingestion answered again: the round trips overlap, so a spool
+     * of a long outage drains within seconds; the live queue is looked at between groups.
+     */
+    static final int DRAIN_IN_FLIGHT = 4;
     /** Longest time one round of spool draining holds the sender before it looks at the live queue again. */
     static final long DRAIN_ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -331,28 +341,50 @@ final class Sender implements Runnable {
      */
     private boolean drainSpool(int maxFiles, boolean flushing) {
         long roundEnd = System.nanoTime() + DRAIN_ROUND_NANOS;
-        for (Path p : spool.oldest(maxFiles)) {
+        List<Path> files = spool.oldest(maxFiles);
+        int i = 0;
+        while (i < files.size()) {
             if (!maySend(flushing) || closing) {
                 return false;
             }
             if (!flushing && System.nanoTime() - roundEnd > 0) {
                 return true;
             }
-            List<byte[]> lines = spool.read(p);
-            if (lines == null) {
-                continue;
-            }
-            counters.retried.addAndGet(lines.size());
-            List<byte[]> kept = deliver(lines);
-            if (kept.isEmpty()) {
-                spool.delete(p);
-            } else if (kept.size() == lines.size()) {
-                return false;
-            } else {
-                if (spool.write(kept, DiskSpool.createdMillis(p))) {
-                    counters.spooled.addAndGet(-kept.size()); // a rewrite, not new spooling
+            // While ingestion is failing, one file looks at whether it answers again; once it answers, up to
+            // DRAIN_IN_FLIGHT files go at once, oldest first, their answers handled in order.
+            int group = failures > 0 ? 1 : DRAIN_IN_FLIGHT;
+            List<Path> paths = new ArrayList<>(group);
+            List<List<byte[]>> contents = new ArrayList<>(group);
+            List<InFlightPost> posts = new ArrayList<>(group);
+            while (i < files.size() && paths.size() < group) {
+                Path p = files.get(i++);
+                List<byte[]> lines = spool.read(p);
+                if (lines == null) {
+                    continue;
                 }
-                spool.delete(p);
+                counters.retried.addAndGet(lines.size());
+                paths.add(p);
+                contents.add(lines);
+                posts.add(send(lines));
+            }
+            boolean allDelivered = true;
+            for (int k = 0; k < paths.size(); k++) {
+                Path p = paths.get(k);
+                List<byte[]> lines = contents.get(k);
+                List<byte[]> kept = deliver(lines, posts.get(k));
+                if (kept.isEmpty()) {
+                    spool.delete(p);
+                } else if (kept.size() == lines.size()) {
+                    allDelivered = false; // the file stays as it is, for the next look
+                } else {
+                    if (spool.write(kept, DiskSpool.createdMillis(p))) {
+                        counters.spooled.addAndGet(-kept.size()); // a rewrite, not new spooling
+                    }
+                    spool.delete(p);
+                    allDelivered = false;
+                }
+            }
+            if (!allDelivered) {
                 return false;
             }
         }
@@ -365,16 +397,23 @@ final class Sender implements Runnable {
      * @return the lines that must be kept for later (spooled); empty when all were accepted or dropped
      */
     private List<byte[]> deliver(List<byte[]> lines) {
+        return deliver(lines, null);
+    }
+
+    /**
+     * As {@link #deliver(List)}, the first request already sent ({@code first}, when not null).
+     */
+    private List<byte[]> deliver(List<byte[]> lines, InFlightPost first) {
         List<byte[]> pending = lines;
         for (int round = 0; ; round++) {
-            Answer a = post(pending);
+            Answer a = round == 0 && first != null ? await(first) : post(pending);
             if (a.timedOut) {
                 probeTimeoutMillis = Math.min(requestTimeout.toMillis(), probeTimeoutMillis * 2);
             }
             if (a.error != null) {
                 warnings.warn("ingestion-unreachable", "Azure Monitor ingestion cannot be reached (" + a.error
                     + "); telemetry is kept in the spool and sent when it answers again");
-                backoff(0);
+                backoff(0, NETWORK_RECOVERY_CHECK_MILLIS);
                 return pending;
             }
             int status = a.status;
@@ -509,12 +548,21 @@ final class Sender implements Runnable {
     }
 
     private Answer post(List<byte[]> lines) {
+        return await(send(lines));
+    }
+
+    /** A request sent and not yet answered: its answer, or the answer it already has (not sent). */
+    private record InFlightPost(CompletableFuture<Answer> answer, Answer immediate, Duration timeout, long sentNanos) {
+    }
+
+    /** Sends one batch without waiting for the answer. */
+    private InFlightPost send(List<byte[]> lines) {
         // While ingestion is failing, a request is a look at whether it answers again: a short timeout keeps those
         // looks about once a second; it doubles after each timeout so a slow but working ingestion is still reached.
         Duration timeout = failures > 0 ? Duration.ofMillis(Math.min(probeTimeoutMillis, requestTimeout.toMillis()))
             : requestTimeout;
         if (closing && closeDeadlineNanos - System.nanoTime() <= 0) {
-            return new Answer(0, null, null, "close timeout reached", false);
+            return new InFlightPost(null, new Answer(0, null, null, "close timeout reached", false), timeout, 0);
         }
         byte[] body = DiskSpool.gzip(lines);
         HttpRequest request = new HttpRequest(HttpMethod.POST, trackUrl);
@@ -522,19 +570,28 @@ final class Sender implements Runnable {
         request.setHeader(CONTENT_ENCODING, "gzip");
         request.setBody(body);
         counters.sent.addAndGet(lines.size());
-        CompletableFuture<Answer> answer;
         try {
-            answer = pipeline.send(request)
+            CompletableFuture<Answer> answer = pipeline.send(request)
                 .flatMap(r -> r.getBodyAsByteArray().defaultIfEmpty(new byte[0])
                     .map(b -> new Answer(r.getStatusCode(), r.getHeaders(), b, null, false))
                     .doFinally(s -> r.close()))
                 .toFuture();
+            return new InFlightPost(answer, null, timeout, System.nanoTime());
         } catch (RuntimeException e) {
-            return new Answer(0, null, null, e.getClass().getSimpleName(), false);
+            return new InFlightPost(null, new Answer(0, null, null, e.getClass().getSimpleName(), false), timeout, 0);
         }
+    }
+
+    /** Waits for a request's answer, within its timeout counted from when it was sent. */
+    private Answer await(InFlightPost post) {
+        if (post.immediate() != null) {
+            return post.immediate();
+        }
+        CompletableFuture<Answer> answer = post.answer();
+        Duration timeout = post.timeout();
         // Waits in slices so that close() can end a request in flight (ingestion hanging) in time to spool its batch,
         // without interrupting this thread (an interrupted thread cannot write files).
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long deadline = post.sentNanos() + timeout.toNanos();
         while (true) {
             long now = System.nanoTime();
             boolean closeDue = closing && closeDeadlineNanos - now <= 0;
@@ -582,9 +639,13 @@ final class Sender implements Runnable {
      * do not probe in step), or after Retry-After when ingestion asked for longer.
      */
     private void backoff(long retryAfterMillis) {
+        backoff(retryAfterMillis, RECOVERY_CHECK_MILLIS);
+    }
+
+    private void backoff(long retryAfterMillis, long checkMillis) {
         failures++;
         failedThisFlush = true;
-        long check = RECOVERY_CHECK_MILLIS - ThreadLocalRandom.current().nextLong(RECOVERY_CHECK_MILLIS / 4 + 1);
+        long check = checkMillis - ThreadLocalRandom.current().nextLong(checkMillis / 4 + 1);
         long delay = Math.max(check, retryAfterMillis);
         long now = clock.millis();
         retryAfterUntilMillis = retryAfterMillis > 0 ? now + retryAfterMillis : 0;

@@ -32,7 +32,7 @@ final class TelemetrySettings {
         .defaultText("host name").requires(CONNECTION_STRING)
         .meaning("The branch office: cloud_RoleInstance and the branch dimension").build();
     static final Setting<Path> SPOOL_DIRECTORY = Setting.path(PREFIX + "spool-directory").defaultText("temp dir")
-        .requires(CONNECTION_STRING).meaning("Folder where telemetry waits while Azure Monitor is unreachable").build();
+        .requires(CONNECTION_STRING).meaning("Folder where telemetry waits while Azure Monitor is unreachable; one exporter per folder (locked: a second fails at start). Default: one per connection string in the temp dir, a sub-folder per process when in use").build();
     static final Setting<Long> SPOOL_MAX_SIZE = Setting.size(PREFIX + "spool-max-size",
             AzureMonitorExporter.Builder.DEFAULT_MAX_BATCH_BYTES, 1024L * 1024 * 1024 * 1024)
         .defaultValue(AzureMonitorExporter.Builder.DEFAULT_SPOOL_MAX_BYTES).requires(CONNECTION_STRING)

@@ -66,6 +66,7 @@ class DeliveryTest {
                 assertEquals("/v2.1/track", r.path());
                 assertEquals("gzip", r.header("Content-Encoding"));
                 assertEquals("application/x-json-stream", r.header("Content-Type"));
+                assertEquals("", r.header("User-Agent"), "empty, or ingestion records the agent as the client browser");
                 assertTrue(r.bodySize() < r.body().length(), "gzipped body is smaller than the text");
                 assertEquals(r.itemCount(), r.body().strip().split("\n").length, "one envelope per line");
             }

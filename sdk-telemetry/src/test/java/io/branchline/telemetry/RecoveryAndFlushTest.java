@@ -87,6 +87,24 @@ class RecoveryAndFlushTest {
     }
 
     @Test
+    void whileIngestionCannotBeReachedItIsLookedAtEveryHalfSecond() {
+        ManualClock clock = new ManualClock();
+        endpoint.down();
+        try (AzureMonitorExporter exporter = exporter(clock).build(); Calls calls = new Calls(exporter)) {
+            calls.invoke(1);
+            for (int failure = 1; failure <= 3; failure++) {
+                assertEquals(1, exporter.flush(TestSupport.WAIT).spooled());
+                long wait = exporter.backoffUntilMillis() - clock.millis();
+                assertTrue(wait > 0 && wait <= Sender.NETWORK_RECOVERY_CHECK_MILLIS,
+                    "a refused connection costs ingestion nothing: the next look is due in " + wait + " ms");
+                clock.advance(Duration.ofMillis(wait));
+            }
+            endpoint.up();
+            assertEquals(new FlushResult(1, 0, 0, true), exporter.flush(TestSupport.WAIT));
+        }
+    }
+
+    @Test
     void whileIngestionFailsItIsLookedAtEverySecondNotLessOften() {
         ManualClock clock = new ManualClock();
         endpoint.respondWith(503, IngestionEndpoint.UNTIL_RESET);
@@ -141,8 +159,38 @@ class RecoveryAndFlushTest {
             for (IngestionRequest r : endpoint.requests()) {
                 sent.addAll(DeliveryTest.ids(r.body()));
             }
-            assertEquals(calls.started.stream().map(CallInfo::spanId).collect(Collectors.toList()), sent,
-                "oldest first, each once");
+            List<String> started = calls.started.stream().map(CallInfo::spanId).collect(Collectors.toList());
+            assertEquals(new java.util.HashSet<>(started), new java.util.HashSet<>(sent), "every item");
+            assertEquals(started.size(), sent.size(), "each once");
+            // oldest first: files go in groups of up to DRAIN_IN_FLIGHT at once, so within a group they may arrive
+            // in any order, but no file overtakes one more than a group older
+            for (int i = 0; i < sent.size(); i++) {
+                int age = started.indexOf(sent.get(i));
+                assertTrue(Math.abs(age - i) < Sender.DRAIN_IN_FLIGHT, "item " + i + " was the " + age + "th oldest: "
+                    + sent + " vs " + started);
+            }
+        }
+    }
+
+    @Test
+    void aSpoolIsDrainedSeveralFilesAtOnceOnceIngestionAnswers() {
+        endpoint.respondWith(503, IngestionEndpoint.UNTIL_RESET);
+        try (AzureMonitorExporter exporter = exporter(new ManualClock()).maxBatchItems(1).build();
+             Calls calls = new Calls(exporter)) {
+            calls.invoke(2 * Sender.DRAIN_IN_FLIGHT);
+            assertEquals(2 * Sender.DRAIN_IN_FLIGHT, exporter.flush(TestSupport.WAIT).spooled());
+        }
+        // A new exporter on the same spool, ingestion answering but slow to: one file at a time would leave a single
+        // request waiting; the drain has DRAIN_IN_FLIGHT of them waiting at once.
+        long before = endpoint.requests().size(); // every request so far was answered (503), so recorded
+        endpoint.resetResponses();
+        endpoint.hang(IngestionEndpoint.UNTIL_RESET);
+        try (AzureMonitorExporter exporter = exporter(new ManualClock()).requestTimeout(Duration.ofMinutes(1))
+                .closeTimeout(Duration.ofMillis(200)).build()) {
+            assertTrue(endpoint.awaitReceived(before + Sender.DRAIN_IN_FLIGHT, TestSupport.WAIT),
+                "spool files in flight at once");
+        } finally {
+            endpoint.resetResponses();
         }
     }
 

@@ -102,7 +102,7 @@ public final class IngestionEndpoint implements AutoCloseable {
 
     private IngestionEndpoint(String instrumentationKey) {
         this.instrumentationKey = instrumentationKey;
-        this.group = new NioEventLoopGroup(1, Http.daemonThreads("branchline-ingestion"));
+        this.group = new NioEventLoopGroup(2, Http.daemonThreads("branchline-ingestion"));
         Handler handler = new Handler();
         this.server = new LoopbackServer(group, p -> p
                 .addLast(new HttpServerCodec())
@@ -677,6 +677,16 @@ public final class IngestionEndpoint implements AutoCloseable {
             int status;
             Duration retryAfter = null;
             List<TelemetryItem> ok = new ArrayList<>();
+            // Validation is pure: done before the lock, so requests on several connections are checked at once, as
+            // the real service does.
+            List<List<String>> checked = new ArrayList<>(n);
+            if (body.error() == null) {
+                for (int i = 0; i < n; i++) {
+                    Parsed item = items.get(i);
+                    checked.add(item.error() != null ? List.of("items[" + i + "]: " + item.error())
+                            : validate(item.value(), i));
+                }
+            }
             lock.lock();
             try {
                 Scripted scripted = script.peekFirst();
@@ -702,9 +712,7 @@ public final class IngestionEndpoint implements AutoCloseable {
                     boolean allInvalid = true;
                     for (int i = 0; i < n; i++) {
                         Parsed item = items.get(i);
-                        List<String> found = item.error() != null
-                                ? List.of("items[" + i + "]: " + item.error())
-                                : validate(item.value(), i);
+                        List<String> found = checked.get(i);
                         if (!found.isEmpty()) {
                             violations.addAll(found);
                             statuses[i] = 400;
