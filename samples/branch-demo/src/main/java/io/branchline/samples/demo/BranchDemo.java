@@ -234,6 +234,9 @@ public final class BranchDemo {
         settings.put("machine", Runtime.getRuntime().availableProcessors() + " CPUs, Java "
             + System.getProperty("java.version"));
         b.router(router).addListener(stats);
+        if (script != null) {
+            script.stats = stats;
+        }
         if (exporter != null) {
             b.addListener(exporter);
         }
@@ -476,13 +479,16 @@ public final class BranchDemo {
     /** The faults of the simulated run, at fractions of its length. */
     private static final class Script {
         private static final String PREFIX = AppConfigurationControl.DEFAULT_KEY_PREFIX;
-        private static final double CONTROL_SECONDS = 2.5;
+        private static final double CONTROL_SECONDS = 1.0;
         private final RegionSimulator sim;
         private final IngestionEndpoint ingestion;
         private final AppConfigurationEndpoint store;
         private int step;
         private int controlStep;
-        private double controlSince;
+        private double controlSince = -1;
+        private long changesBefore;
+        /** The client's event counts, to see when the router applied a control change. */
+        private volatile DemoStats stats;
 
         Script(RegionSimulator sim, IngestionEndpoint ingestion, AppConfigurationEndpoint store) {
             this.sim = sim;
@@ -491,33 +497,45 @@ public final class BranchDemo {
         }
 
         /**
-         * What the operator does through App Configuration: a drain, then later a canary to a staging slot; each
-         * lasts at least {@value #CONTROL_SECONDS} s, so the router's one-second polls see it even in a short run.
+         * What the operator does through App Configuration: a drain, then later a canary to a staging slot. Each is
+         * lifted only once the router applied it and {@value #CONTROL_SECONDS} s passed, so even a short run shows
+         * it taking effect, and it stays short enough not to hide the nearest region.
          */
         private void control(double fraction, double at, TerminalView view, Timeline timeline) {
-            if (controlStep == 0 && fraction >= 0.47) {
-                controlSince = at;
-                store.set(PREFIX + "exclude", "production", "westeurope");
-                announce(view, timeline, at, "westeurope", "drained (App Configuration)",
-                    "the operator DRAINS westeurope in App Configuration (exclude=westeurope): no new calls");
+            if (controlSince < 0 && stats != null && stats.controlChanges.sum() > changesBefore) {
+                controlSince = at; // the router applied what was set
+            }
+            if (controlStep == 0 && fraction >= 0.22) {
+                set(PREFIX + "exclude", "northeurope");
+                announce(view, timeline, at, "operator", "drains northeurope (App Configuration)",
+                    "the operator DRAINS the browned-out northeurope in App Configuration (exclude=northeurope)");
                 controlStep++;
-            } else if (controlStep == 1 && fraction >= 0.53 && at >= controlSince + CONTROL_SECONDS) {
+            } else if (controlStep == 1 && fraction >= 0.30 && applied(at)) {
                 store.delete(PREFIX + "exclude", "production");
-                timeline.faultEnded("westeurope", at);
-                view.event(String.format(Locale.ROOT, "[%5.1fs] the operator lifts the drain of westeurope", at));
+                timeline.faultEnded("operator", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] the operator lifts the drain of northeurope", at));
                 controlStep++;
             } else if (controlStep == 2 && fraction >= 0.88) {
-                controlSince = at;
-                store.set(PREFIX + "canary", "production", "20");
-                announce(view, timeline, at, "westeurope", "canary 20 % to staging",
+                set(PREFIX + "canary", "20");
+                announce(view, timeline, at, "operator", "canary 20 % to westeurope's staging slot",
                     "the operator starts a CANARY in App Configuration: 20 % of calls to westeurope's staging slot");
                 controlStep++;
-            } else if (controlStep == 3 && fraction >= 0.97 && at >= controlSince + CONTROL_SECONDS) {
+            } else if (controlStep == 3 && fraction >= 0.97 && applied(at)) {
                 store.delete(PREFIX + "canary", "production");
-                timeline.faultEnded("westeurope", at);
+                timeline.faultEnded("operator", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] the operator ends the canary", at));
                 controlStep++;
             }
+        }
+
+        private void set(String key, String value) {
+            changesBefore = stats == null ? 0 : stats.controlChanges.sum();
+            controlSince = -1;
+            store.set(key, "production", value);
+        }
+
+        private boolean applied(double at) {
+            return controlSince >= 0 && at >= controlSince + CONTROL_SECONDS;
         }
 
         void advance(double fraction, double at, TerminalView view, Timeline timeline) {
@@ -542,7 +560,7 @@ public final class BranchDemo {
                 timeline.faultEnded("northeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] northeurope recovers from its brownout", at));
                 step++;
-            } else if (step == 4 && fraction >= 0.55 && controlStep >= 2) { // after the drain was lifted
+            } else if (step == 4 && fraction >= 0.55) {
                 we.fault(Fault.throttle(Duration.ofSeconds(2)));
                 announce(view, timeline, at, "westeurope", "429", "westeurope THROTTLES: 429 with Retry-After: 2");
                 step++;

@@ -34,6 +34,8 @@ final class DemoStats extends CallListener {
     final LongAdder failovers = new LongAdder();
     final LongAdder hedges = new LongAdder();
     final LongAdder attempts = new LongAdder();
+    /** Run-time control changes the router applied. */
+    final LongAdder controlChanges = new LongAdder();
     /** Calls a deployment slot answered (the canary). */
     final LongAdder canary = new LongAdder();
     final Map<String, LongAdder> servedBy = new ConcurrentHashMap<>();
@@ -45,8 +47,6 @@ final class DemoStats extends CallListener {
     /** Per region: attempts sent, attempts that failed, and the latency of each attempt the region answered. */
     static final class RegionAttempts {
         final LongAdder attempts = new LongAdder();
-    /** Calls a deployment slot answered (the canary). */
-    final LongAdder canary = new LongAdder();
         final LongAdder failures = new LongAdder();
         private long[] latencyNanos = new long[256];
         private int size;
@@ -144,6 +144,7 @@ final class DemoStats extends CallListener {
     /** The router applied an operator's control change: marked on the timeline when it took effect. */
     @Override
     public void controlChanged(io.branchline.core.models.ControlChange change) {
+        controlChanges.increment();
         event(Timeline.Kind.CONTROL, null, "control applied: " + change.describe());
     }
 

@@ -39,7 +39,8 @@ class BranchDemoIT {
         assertEquals(r.calls(), r.dependencyItemsAccepted(), "one dependency item per call reached Azure Monitor\n" + text);
         assertTrue(r.passed(), text);
         for (String event : new String[] {"goes DOWN", "BROWNS OUT", "THROTTLES", "link to Azure Monitor DROPS",
-            "DRAINS westeurope in App Configuration", "starts a CANARY in App Configuration", "Summary"}) {
+            "DRAINS the browned-out northeurope in App Configuration", "starts a CANARY in App Configuration",
+            "Summary"}) {
             assertTrue(text.contains(event), "the run announces: " + event + "\n" + text);
         }
         String html = Files.readString(report);
@@ -48,8 +49,8 @@ class BranchDemoIT {
             && html.contains("data-series=\"accepted\"") && html.contains("Run started"),
             "report has the region table, the timeline, telemetry over time and the run's time");
         assertTrue(html.contains("westeurope down ends"), "the timeline holds the injected faults");
-        assertTrue(html.contains("westeurope drained (App Configuration) ends")
-            && html.contains("control applied: exclude: &quot;&quot; -&gt; &quot;westeurope&quot;"),
+        assertTrue(html.contains("operator drains northeurope (App Configuration) ends")
+            && html.contains("control applied: exclude: &quot;&quot; -&gt; &quot;northeurope&quot;"),
             "the timeline marks the drain set in App Configuration and when the router applied it");
         Path chromium = Chromium.find();
         if (chromium != null) {
