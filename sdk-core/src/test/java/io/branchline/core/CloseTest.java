@@ -55,17 +55,20 @@ class CloseTest {
     void aBlockingCallInFlightEndsWhenAnotherThreadCloses() throws Exception {
         try (RawServer silent = new RawServer(RawServer.Fault.NO_ANSWER)) {
             FunctionClient client = builder().region(Region.of("we", silent.url("http"))).buildClient();
-            CompletableFuture<Throwable> caller = CompletableFuture.supplyAsync(() -> {
+            // a thread of its own: the common pool may have a single thread, busy with something else
+            CompletableFuture<Throwable> caller = new CompletableFuture<>();
+            Thread t = new Thread(() -> {
                 try {
                     client.invoke(FunctionRequest.post("/api/orders").body("{}").deadline(Duration.ofSeconds(60)).build());
-                    return null;
+                    caller.complete(null);
                 } catch (RuntimeException e) {
-                    return e;
+                    caller.complete(e);
                 }
             });
+            t.start();
             silent.awaitRequests(1);
             client.close();
-            Throwable e = caller.get(5, TimeUnit.SECONDS);
+            Throwable e = caller.get(RawServer.WAIT_SECONDS, TimeUnit.SECONDS);
             assertInstanceOf(FunctionCallException.class, e);
             assertTrue(e.getMessage().contains("client was closed"), e.getMessage());
         }

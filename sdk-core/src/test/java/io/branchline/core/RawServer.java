@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * headers and part of the body and stalls. Counts requests read and connections the client closed.
  */
 final class RawServer implements AutoCloseable {
+    /** How long a wait for the client may take before the test fails: generous, a loaded machine is slow. */
+    static final long WAIT_SECONDS = 20;
     enum Fault {
         /** Accept and never read or write: a connect that "succeeds" and then nothing, or a TLS handshake unanswered. */
         SILENT,
@@ -63,22 +65,22 @@ final class RawServer implements AutoCloseable {
 
     /** Waits until {@code n} connections were accepted. */
     void awaitAccepted(int n) throws InterruptedException {
-        if (!accepted.tryAcquire(n, 5, TimeUnit.SECONDS)) {
-            throw new AssertionError("fewer than " + n + " connections within 5 s");
+        if (!accepted.tryAcquire(n, WAIT_SECONDS, TimeUnit.SECONDS)) {
+            throw new AssertionError("fewer than " + n + " connections within " + WAIT_SECONDS + " s");
         }
     }
 
     /** Waits until {@code n} requests were read. */
     void awaitRequests(int n) throws InterruptedException {
-        if (!requests.tryAcquire(n, 5, TimeUnit.SECONDS)) {
-            throw new AssertionError("fewer than " + n + " requests within 5 s");
+        if (!requests.tryAcquire(n, WAIT_SECONDS, TimeUnit.SECONDS)) {
+            throw new AssertionError("fewer than " + n + " requests within " + WAIT_SECONDS + " s");
         }
     }
 
     /** Waits until the client closed {@code n} connections. */
     void awaitClosedByClient(int n) throws InterruptedException {
-        if (!closedByClient.tryAcquire(n, 5, TimeUnit.SECONDS)) {
-            throw new AssertionError("the client closed fewer than " + n + " connections within 5 s");
+        if (!closedByClient.tryAcquire(n, WAIT_SECONDS, TimeUnit.SECONDS)) {
+            throw new AssertionError("the client closed fewer than " + n + " connections within " + WAIT_SECONDS + " s");
         }
     }
 
