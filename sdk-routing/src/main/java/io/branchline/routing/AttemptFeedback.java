@@ -28,6 +28,34 @@ final class AttemptFeedback {
         this.link = link;
     }
 
+    /** Admits an attempt to a region, or to a region's deployment slot (a canary); unknown regions are admitted. */
+    boolean admit(io.branchline.core.Region region) {
+        if (region.isSlot()) {
+            RegionBreaker slot = state.slot(region.name());
+            return slot == null || admitCanary(slot);
+        }
+        RegionState s = state.get(region.name());
+        return s == null || admit(s);
+    }
+
+    /**
+     * An attempt ended. An attempt to a deployment slot (a canary) feeds only the slot's own circuit: never the
+     * production app's breaker, health or ranking.
+     */
+    void ended(io.branchline.core.Region region, Attempt attempt) {
+        if (region.isSlot()) {
+            RegionBreaker slot = state.slot(region.name());
+            if (slot != null) {
+                canaryEnded(slot, attempt);
+            }
+            return;
+        }
+        RegionState s = state.get(region.name());
+        if (s != null) {
+            attemptEnded(s, attempt);
+        }
+    }
+
     boolean admit(RegionState s) {
         RegionBreaker.Admission a = s.breaker.tryAcquire(state.cfg.panic && state.snapshot.panic);
         if (a == RegionBreaker.Admission.CIRCUIT_OPEN) {

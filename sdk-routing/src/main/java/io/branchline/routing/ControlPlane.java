@@ -283,4 +283,16 @@ final class ControlPlane implements AutoCloseable {
             }
         }
     }
+
+    /** The control sources, for the client's one INFO line; empty when none. */
+    static String describe(List<ControlSource> sources) {
+        if (sources.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(", control from ");
+        for (int i = 0; i < sources.size(); i++) {
+            sb.append(i == 0 ? "" : " and ").append(sources.get(i).description());
+        }
+        return sb.toString();
+    }
 }

@@ -44,8 +44,8 @@ import java.util.Properties;
  * <p>Layout: this class is the {@link RegionRouter} façade. The decision lives in {@code PlanCompiler} (a pure
  * function from region views to plans); per-region breaker rules in {@code RegionBreaker}; probing and the first
  * ranking in {@code Prober}; call outcomes in {@code AttemptFeedback}; the branch's link in
- * {@code BranchLinkMonitor}; the last-known-good file in {@code LastKnownGoodStore}; the shared state and rebuilds
- * in {@code RouterState}.
+ * {@code BranchLinkMonitor}; the last-known-good file in {@code LastKnownGoodStore}; the operator's run-time control
+ * in {@code ControlPlane}; the shared state and rebuilds in {@code RouterState}.
  *
  * <p>Thread-safe. Background work runs on the client's scheduler and stops on {@link #close()}.
  */
@@ -70,14 +70,9 @@ public final class NearestRegionRouter implements RegionRouter {
     private final RouterConfig cfg;
     private final List<ControlSource> controlSources;
     private final java.nio.file.Path lastGoodControl;
-    private ControlPlane control;
     /** Set once by {@link #start}; read without a lock afterwards. */
+    private volatile RouterParts parts;
     private volatile RouterState state;
-    private Prober prober;
-    private BranchLinkMonitor link;
-    private AttemptFeedback feedback;
-    private LastKnownGoodStore lastKnownGood;
-    private volatile boolean closed;
 
     NearestRegionRouter(RouterConfig cfg, List<ControlSource> controlSources, java.nio.file.Path lastGoodControl) {
         this.cfg = cfg;
@@ -108,9 +103,7 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     public static NearestRegionRouterBuilder fromProperties(Properties properties) {
         Objects.requireNonNull(properties, "properties");
-        NearestRegionRouterBuilder b = RoutingSettings.fromProperties(properties).toBuilder();
-        ControlSettings.applyTo(b, io.branchline.core.spi.SettingSource.fromProperties(properties), null);
-        return b;
+        return RoutingSettings.fromProperties(properties).toBuilderWithControl();
     }
 
     /**
@@ -136,9 +129,7 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     public static NearestRegionRouterBuilder fromEnvironment(Map<String, String> env) {
         Objects.requireNonNull(env, "env");
-        NearestRegionRouterBuilder b = RoutingSettings.fromEnvironment(env).toBuilder();
-        ControlSettings.applyTo(b, io.branchline.core.spi.SettingSource.fromEnvironment(env), null);
-        return b;
+        return RoutingSettings.fromEnvironment(env).toBuilderWithControl();
     }
 
     /** @return a new router with every default */
@@ -171,29 +162,10 @@ public final class NearestRegionRouter implements RegionRouter {
                 + " client a router of its own (NearestRegionRouter.toBuilder().build())"));
         }
         cfg.checkRegions(context.regions());
-        RouterState s = new RouterState(cfg, context, () -> link != null && link.isDown());
-        prober = new Prober(s);
-        link = new BranchLinkMonitor(s, prober::probeAllSoon);
-        prober.link(link);
-        feedback = new AttemptFeedback(s, link);
-        control = new ControlPlane(s, cfg, controlSources, controlSources.isEmpty() ? null : lastGoodControl);
-        s.lock.lock();
-        try {
-            control.restore(); // the last good control is in force from the first plan, sources reachable or not
-            if (cfg.lastKnownGood != null) {
-                lastKnownGood = new LastKnownGoodStore(s, cfg.lastKnownGood, link::isDown);
-                lastKnownGood.load();
-                s.afterRebuild = lastKnownGood::saveSoonIfChanged;
-            }
-            s.rebuild();
-        } finally {
-            s.lock.unlock();
-        }
-        state = s;
-        prober.start();
-        if (cfg.backgroundProbes) { // tests with manual probes poll their control sources by hand too
-            control.start();
-        }
+        RouterParts p = RouterParts.start(cfg, context, controlSources, lastGoodControl);
+        parts = p;
+        state = p.state;
+        p.startBackground();
     }
 
     /**
@@ -206,7 +178,7 @@ public final class NearestRegionRouter implements RegionRouter {
     @Override
     public Mono<Void> ready() {
         RouterState s = state;
-        return s == null ? Mono.error(new IllegalStateException("the router is not started")) : prober.ready();
+        return s == null ? Mono.error(new IllegalStateException("the router is not started")) : parts.prober.ready();
     }
 
     /**
@@ -215,21 +187,9 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     @Override
     public void close() {
-        RouterState s = state;
-        if (closed || s == null) {
-            closed = true;
-            return;
-        }
-        closed = true;
-        prober.close();
-        control.close();
-        if (lastKnownGood != null) {
-            s.lock.lock();
-            try {
-                lastKnownGood.close();
-            } finally {
-                s.lock.unlock();
-            }
+        RouterParts p = parts;
+        if (p != null) {
+            p.close();
         }
     }
 
@@ -267,12 +227,7 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     @Override
     public boolean tryAcquire(Region region) {
-        if (region.isSlot()) {
-            RegionBreaker slot = state.slot(region.name());
-            return slot == null || feedback.admitCanary(slot);
-        }
-        RegionState s = state.get(region.name());
-        return s == null || feedback.admit(s);
+        return parts.feedback.admit(region);
     }
 
     /**
@@ -281,17 +236,7 @@ public final class NearestRegionRouter implements RegionRouter {
      */
     @Override
     public void onAttemptEnd(Region region, Attempt attempt) {
-        if (region.isSlot()) {
-            RegionBreaker slot = state.slot(region.name());
-            if (slot != null) {
-                feedback.canaryEnded(slot, attempt);
-            }
-            return;
-        }
-        RegionState s = state.get(region.name());
-        if (s != null) {
-            feedback.attemptEnded(s, attempt);
-        }
+        parts.feedback.ended(region, attempt);
     }
 
     @Override
@@ -307,14 +252,7 @@ public final class NearestRegionRouter implements RegionRouter {
 
     /** The control sources, for the client's one INFO line; empty when none. */
     String describeControl() {
-        if (controlSources.isEmpty()) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder(", control from ");
-        for (int i = 0; i < controlSources.size(); i++) {
-            sb.append(i == 0 ? "" : " and ").append(controlSources.get(i).description());
-        }
-        return sb.toString();
+        return ControlPlane.describe(controlSources);
     }
 
     // Package-private seams for the tests of this package.
@@ -324,19 +262,19 @@ public final class NearestRegionRouter implements RegionRouter {
     }
 
     Prober prober() {
-        return prober;
+        return parts.prober;
     }
 
     BranchLinkMonitor link() {
-        return link;
+        return parts.link;
     }
 
     ControlPlane control() {
-        return control;
+        return parts.control;
     }
 
     /** Probes every region once, synchronously (tests build routers with manual probes). */
     void probeNow() {
-        prober.probeNow();
+        parts.prober.probeNow();
     }
 }

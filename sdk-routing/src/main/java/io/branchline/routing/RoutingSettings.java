@@ -114,6 +114,13 @@ final class RoutingSettings {
         return out;
     }
 
+    /** As {@link #toBuilder()}, with the {@code branchline.control.*} settings (sources without a client's HTTP). */
+    NearestRegionRouterBuilder toBuilderWithControl() {
+        NearestRegionRouterBuilder b = toBuilder();
+        ControlSettings.applyTo(b, values, null);
+        return b;
+    }
+
     /** Fills a new builder with every setting present; absent settings keep the builder's defaults. */
     NearestRegionRouterBuilder toBuilder() {
         NearestRegionRouterBuilder b = NearestRegionRouter.builder();
