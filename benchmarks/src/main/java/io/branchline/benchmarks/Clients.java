@@ -45,6 +45,12 @@ final class Clients {
     }
 
     static FunctionClient branchline(List<SimulatedRegion> regions, RegionRouter router, CallListener... listeners) {
+        return branchline(regions, router, b -> { }, listeners);
+    }
+
+    /** The Branchline client with one more setting (such as stale-if-error) the scenario is about. */
+    static FunctionClient branchline(List<SimulatedRegion> regions, RegionRouter router,
+        java.util.function.Consumer<FunctionClientBuilder> more, CallListener... listeners) {
         FunctionClientBuilder b = new FunctionClientBuilder()
             .configuration(Configuration.NONE)
             .allowPlainHttp(true)
@@ -57,6 +63,7 @@ final class Clients {
         for (CallListener l : listeners) {
             b.addListener(l);
         }
+        more.accept(b);
         return b.buildClient();
     }
 

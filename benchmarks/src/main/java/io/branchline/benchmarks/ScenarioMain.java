@@ -52,13 +52,14 @@ import java.util.function.LongPredicate;
  * mvn -pl benchmarks exec:java -Dexec.mainClass=io.branchline.benchmarks.ScenarioMain -Dexec.args="--only kill,brownout"
  * </pre>
  * Options: {@code --quick} (shorter runs, fewer calls), {@code --only a,b}, {@code --soak-seconds N},
- * {@code --out DIR}. Scenarios: overhead, nearest, coldstart, kill, blackhole, brownout, throttle, telemetry, soak.
+ * {@code --out DIR}. Scenarios: overhead, nearest, coldstart, kill, blackhole, brownout, throttle, cold, linkdown,
+ * telemetry, soak.
  * Branchline runs with every routing default; the only settings changed are the connect and response timeouts,
  * which the baselines use too.
  */
 public final class ScenarioMain {
     static final List<String> SCENARIOS = List.of("overhead", "nearest", "coldstart", "kill", "blackhole", "brownout",
-        "throttle", "drain", "telemetry", "soak");
+        "throttle", "drain", "cold", "linkdown", "telemetry", "soak");
     static final List<String> CLIENTS = List.of("branchline", "bare", "resilience4j");
     static final long MS = 1_000_000L;
     static final long S = 1_000_000_000L;
@@ -119,6 +120,8 @@ public final class ScenarioMain {
                     case "brownout": m.brownout(); break;
                     case "throttle": m.throttle(); break;
                     case "drain": m.drain(); break;
+                    case "cold": BranchSideScenarios.cold(m); break;
+                    case "linkdown": BranchSideScenarios.linkDown(m, m.quick); break;
                     case "telemetry": m.telemetry(); break;
                     case "soak": m.soak(); break;
                     default: throw new IllegalStateException(s);
@@ -259,7 +262,7 @@ public final class ScenarioMain {
         return t -> t >= from && t < to;
     }
 
-    private void table(String scenario, String title, List<String> header, List<List<String>> rows, String notes)
+    void table(String scenario, String title, List<String> header, List<List<String>> rows, String notes)
         throws IOException {
         StringBuilder md = new StringBuilder("\n## ").append(title).append("\n\n| ").append(String.join(" | ", header))
             .append(" |\n|").append(" --- |".repeat(header.size())).append('\n');
@@ -286,7 +289,7 @@ public final class ScenarioMain {
         verdicts.computeIfAbsent(scenario, k -> new ArrayList<>()).add(line);
     }
 
-    private void check(String scenario, boolean pass, String what) {
+    void check(String scenario, boolean pass, String what) {
         verdict(scenario, (pass ? "PASS" : "FAIL") + ": " + what);
     }
 

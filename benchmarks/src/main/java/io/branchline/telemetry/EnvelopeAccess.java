@@ -22,7 +22,8 @@ public final class EnvelopeAccess {
             "branchline-java:0.1.0");
         CallRecord r = new CallRecord(Instant.parse("2025-01-01T12:00:00.123456Z"), "4bf92f3577b34da6a3ce929d0e0e4736",
             "00f067aa0ba902b7", null, "GET /api/orders/{id}", "https://orders-we.azurewebsites.net/api/orders/42",
-            "orders-we.azurewebsites.net", "westeurope", "200", true, 12_345_678L, 1, false, false, 100.0);
+            "orders-we.azurewebsites.net", "westeurope", "200", true, 12_345_678L, 1, false, false, 100.0,
+            "westeurope(nearest)", false, null);
         return new EnvelopeAccess(e, r);
     }
 

@@ -111,6 +111,8 @@ final class CallExecutor {
         /** The client clock's nanoTime when the call started: its deadline counts from here. */
         private final long startNanos;
         private final boolean hedgeAllowed;
+        /** Stale-if-error for this request, or null (the normal case: nothing else is done for it). */
+        private final StaleIfError stale;
         /** The attempts that ended, in the order they started: immutable {@code List.of(a)} until a second one. */
         private List<Attempt> attempts = List.of();
         /** Attempts in flight, oldest first: at most two at once (one hedge per call), so two fields. */
@@ -146,6 +148,7 @@ final class CallExecutor {
             Boolean h = request.hedge();
             boolean read = request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD;
             this.hedgeAllowed = request.isIdempotent() && (h != null ? h : core.failover.hedgeReads() && read);
+            this.stale = core.stale(request);
         }
 
         void start() {
@@ -407,7 +410,10 @@ final class CallExecutor {
                     firstNonNull(f.response.getHeaderValue(RETRY_AFTER_MS),
                         f.response.getHeaderValue(X_MS_RETRY_AFTER_MS)), core.clock);
                 String err = o == AttemptOutcome.SUCCESS ? null : "HTTP " + status;
-                attempt = new Attempt(f.region.name(), f.number, o, status, latency, retryAfter, err, f.hedge);
+                // Only a slow answer may be worth discounting: a fast one skips the header lookup.
+                boolean cold = latency.toNanos() > core.failover.hedgeFloor().toNanos()
+                    && Attempt.isColdMark(f.response.getHeaderValue(ClientCore.COLD_START));
+                attempt = new Attempt(f.region.name(), f.number, o, status, latency, retryAfter, err, f.hedge, cold);
             }
             if (attempt.outcome() != AttemptOutcome.SUCCESS) {
                 core.failureLog.record(f.region, attempt);
@@ -427,7 +433,7 @@ final class CallExecutor {
                     cancelTimer();
                     cancelOthers("a parallel attempt won");
                     success = new FunctionResponse(f.response.getStatusCode(), f.response.getHeaders(),
-                        f.body, f.region, attempts, System.nanoTime() - info.startNanos());
+                        f.body, f.region, attempts, System.nanoTime() - info.startNanos(), plan);
                 } else {
                     lastFailure = attempt;
                     lastFailureRegion = f.region;
@@ -444,6 +450,9 @@ final class CallExecutor {
                 }
             }
             if (success != null) {
+                if (stale != null) {
+                    keep(success);
+                }
                 core.calls.remove(this);
                 core.listener.callEnd(info, success);
                 deliver(success);
@@ -458,7 +467,7 @@ final class CallExecutor {
                 // nothing was learned about the region from an attempt that never left: the router hears REJECTED
                 core.router.onAttemptEnd(region, attempt.outcome() != AttemptOutcome.NOT_SENT ? attempt
                     : new Attempt(attempt.region(), attempt.number(), AttemptOutcome.REJECTED, 0, attempt.latency(),
-                        null, attempt.error(), attempt.hedged()));
+                        null, attempt.error(), attempt.hedged(), false));
             } catch (RuntimeException e) {
                 LOGGER.atVerbose().addKeyValue("region", region.name()).log("The router failed to take an attempt's"
                     + " outcome: " + Outcomes.describe(e));
@@ -608,14 +617,14 @@ final class CallExecutor {
                 String msg = "Call " + route + " could not be sent to any region ("
                     + (attempts.isEmpty() ? "found no region to call" : "every region it tried was out of reach")
                     + "):" + (why.isEmpty() ? " the router gave no region" : describe(why));
-                return new NoRegionAvailableException(msg, region, 0, attempts, why, null);
+                return new NoRegionAvailableException(msg, region, 0, attempts, why, null).plan(plan);
             }
             String msg = "Call " + route + ' ' + what + "; attempts:" + FunctionCallException.describe(attempts)
                 + (skipped.isEmpty() ? "" : "\n  not tried:" + describe(skipped));
             HttpResponse last = lastResponse;
             int status = last == null ? 0 : last.getStatusCode();
             return new FunctionCallException(msg, last == null ? null : RecordedResponse.redactedCopy(last, lastBody),
-                region, status, attempts, last == null ? null : lastBody, null);
+                region, status, attempts, last == null ? null : lastBody, null).plan(plan);
         }
 
         /** Hands the call's end to its caller: the reactive sink, or the blocked thread. */
@@ -667,11 +676,43 @@ final class CallExecutor {
         }
 
         private void fail(FunctionCallException e) {
+            if (stale != null && !core.isClosed() && serveStale(e)) {
+                return;
+            }
             core.calls.remove(this);
             // thrown to the caller, who decides what to log; operators get the per-region summary at WARN
             LOGGER.atVerbose().addKeyValue("traceparent", info.traceparent()).log(e.getMessage());
             core.listener.callFailed(info, e);
             deliver(e);
+        }
+
+        private void keep(FunctionResponse success) {
+            try {
+                stale.store(request, success);
+            } catch (RuntimeException e) {
+                LOGGER.atVerbose().log("stale-if-error: the answer was not kept: " + Outcomes.describe(e));
+            }
+        }
+
+        /** Every region failed: answers from the stale-if-error cache when it may; the failure stays visible. */
+        private boolean serveStale(FunctionCallException e) {
+            FunctionResponse s;
+            try {
+                s = stale.serve(request, e, plan, System.nanoTime() - info.startNanos(), core.regions);
+            } catch (RuntimeException ex) {
+                LOGGER.atVerbose().log("stale-if-error: no stale answer: " + Outcomes.describe(ex));
+                return false;
+            }
+            if (s == null) {
+                return false;
+            }
+            core.calls.remove(this);
+            LOGGER.atVerbose().addKeyValue("traceparent", info.traceparent()).addKeyValue("age", s.age().toSeconds())
+                .log("answered stale: " + e.getMessage());
+            core.listener.staleServed(info, s, e);
+            core.listener.callEnd(info, s);
+            deliver(s);
+            return true;
         }
 
         /** Something unexpected broke inside the call: end it with a clear error instead of leaving it hanging. */

@@ -116,6 +116,35 @@ public abstract class CallListener {
     }
 
     /**
+     * Every region failed and the call was answered from the stale-if-error cache instead; {@code callEnd} follows
+     * with the same stale response. The failure is here so that it stays visible.
+     *
+     * @param call the call
+     * @param stale the stale answer the caller receives ({@link FunctionResponse#isStale()})
+     * @param error the failure the caller would have received without the cache
+     */
+    public void staleServed(CallInfo call, FunctionResponse stale, FunctionCallException error) {
+    }
+
+    /**
+     * The router concluded that the branch's own link to Azure is down (every region refused connections within a
+     * short window), not the regions: it keeps their open times short and probes them often. Reported once per
+     * outage, from the router's threads.
+     *
+     * @param reason why, such as {@code every region refused connections within 5000 ms}
+     */
+    public void branchLinkDown(String reason) {
+    }
+
+    /**
+     * The branch's link is back (a region answered again after {@link #branchLinkDown}). Reported once per outage.
+     *
+     * @param downFor how long the link was down, by the client's clock
+     */
+    public void branchLinkRestored(java.time.Duration downFor) {
+    }
+
+    /**
      * A region's circuit breaker changed state.
      *
      * @param region the region

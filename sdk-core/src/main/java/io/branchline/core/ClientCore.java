@@ -20,6 +20,7 @@ import com.azure.core.util.Context;
 import com.azure.core.util.Header;
 import com.azure.core.util.UserAgentUtil;
 import com.azure.core.util.logging.ClientLogger;
+import io.branchline.core.models.Attempt;
 import io.branchline.core.models.FailoverOptions;
 import io.branchline.core.models.ProbeResult;
 import io.branchline.core.models.TimeoutOptions;
@@ -43,6 +44,7 @@ final class ClientCore implements AutoCloseable {
     static final String SDK_VERSION = Version.VALUE;
     static final HttpHeaderName FUNCTIONS_KEY = HttpHeaderName.fromString("x-functions-key");
     static final HttpHeaderName TRACEPARENT = HttpHeaderName.fromString("traceparent");
+    static final HttpHeaderName COLD_START = HttpHeaderName.fromString(Attempt.COLD_START_HEADER);
 
     final List<Region> regions;
     final java.util.function.Supplier<String> defaultKey;
@@ -63,6 +65,9 @@ final class ClientCore implements AutoCloseable {
     final FailureLog failureLog;
     final RetryBudget budget;
     final CallExecutor executor;
+    /** Stale-if-error, or null when the client has it off (a request turning it on makes it then). */
+    private volatile StaleIfError stale;
+    private final StaleSetup staleSetup;
     /** The User-Agent set on every request, or null when the user's own pipeline decides. */
     private final String userAgent;
     /** The transport, when the pipeline would add nothing to it; else null. */
@@ -95,6 +100,14 @@ final class ClientCore implements AutoCloseable {
         this.direct = b.pipeline == null && pipeline.getPolicyCount() == 0 ? pipeline.getHttpClient() : null;
         this.ownedProvider = ownedProvider;
         this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+        // before anything that must be released: a missing cache fails the build here
+        this.staleSetup = new StaleSetup(b.staleIfError, b.staleMaxEntries == null
+            ? FunctionClientBuilder.DEFAULT_STALE_MAX_ENTRIES : b.staleMaxEntries,
+            b.staleMaxBytes == null ? FunctionClientBuilder.DEFAULT_STALE_MAX_BYTES : b.staleMaxBytes,
+            Boolean.TRUE.equals(b.staleCacheAuthorized), b.staleCache);
+        if (b.staleIfError != null && !b.staleIfError.isZero()) {
+            this.stale = staleSetup.create(clock);
+        }
         this.listener = CallListener.compose(wiring.allListeners());
         this.resources = wiring.resources();
         this.lease = SharedTimers.acquire();
@@ -104,6 +117,45 @@ final class ClientCore implements AutoCloseable {
         this.budget = new RetryBudget(failover.retryBudgetRatio(), failover.retryBudgetFloor(), time.nanoTime());
         this.router = wiring.router() == null ? RegionRouter.inOrder() : wiring.router();
         this.executor = new CallExecutor(this);
+    }
+
+    /** What a stale-if-error cache is made from, kept so a request can turn it on later. */
+    private record StaleSetup(Duration maxStale, long maxEntries, long maxBytes, boolean authorized,
+        io.branchline.core.spi.StaleResponseCache given) {
+        StaleIfError create(Clock clock) {
+            io.branchline.core.spi.StaleResponseCache cache = given;
+            if (cache == null) {
+                for (io.branchline.core.spi.ClientExtension e : Extensions.loaded()) {
+                    cache = e.staleResponseCache(maxEntries, maxBytes, clock);
+                    if (cache != null) {
+                        break;
+                    }
+                }
+            }
+            if (cache == null) {
+                throw new IllegalStateException("Stale-if-error (staleIfError, branchline.stale-if-error) needs a"
+                    + " response cache: add io.branchline:branchline-routing to the class path, which keeps it in"
+                    + " Caffeine");
+            }
+            return new StaleIfError(cache, maxStale == null || maxStale.isZero() ? null : maxStale, authorized, clock);
+        }
+    }
+
+    /**
+     * Stale-if-error for a request: the client's, or one made when a request asks for it first. Null when neither
+     * the client nor the request turned it on: one field read and one null check on the normal path.
+     */
+    StaleIfError stale(FunctionRequest request) {
+        StaleIfError s = stale;
+        if (s != null || request.staleIfError() == null || request.staleIfError().isZero()) {
+            return s;
+        }
+        synchronized (staleSetup) {
+            if (stale == null) {
+                stale = staleSetup.create(clock);
+            }
+            return stale;
+        }
     }
 
     static ClientCore create(FunctionClientBuilder b) {
@@ -362,6 +414,10 @@ final class ClientCore implements AutoCloseable {
             call.closeNow();
         }
         failureLog.close();
+        StaleIfError s = stale;
+        if (s != null) {
+            s.close();
+        }
         try {
             router.close();
         } catch (RuntimeException e) {
@@ -428,10 +484,12 @@ final class ClientCore implements AutoCloseable {
                 long start = System.nanoTime();
                 return send(req, Context.NONE)
                     .flatMap(resp -> resp.getBodyAsByteArray().defaultIfEmpty(new byte[0])
-                        .map(ignored -> resp.getStatusCode()).doFinally(s -> resp.close()))
+                        .map(ignored -> Attempt.isColdMark(resp.getHeaderValue(COLD_START))
+                            ? -resp.getStatusCode() : resp.getStatusCode()).doFinally(s -> resp.close()))
                     .timeout(timeout)
-                    .map(status -> new ProbeResult(region.name(), status, Duration.ofNanos(System.nanoTime() - start),
-                        Outcomes.ofStatus(status), null))
+                    .map(signed -> new ProbeResult(region.name(), Math.abs(signed),
+                        Duration.ofNanos(System.nanoTime() - start), Outcomes.ofStatus(Math.abs(signed)), null,
+                        signed < 0))
                     .onErrorResume(e -> Mono.just(new ProbeResult(region.name(), 0,
                         Duration.ofNanos(System.nanoTime() - start), Outcomes.ofError(e), Outcomes.describe(e))))
                     .doOnNext(result -> listener.probeCompleted(region, result));

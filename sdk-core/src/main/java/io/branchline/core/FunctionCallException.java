@@ -48,6 +48,8 @@ public class FunctionCallException extends HttpResponseException {
     private final int statusCode;
     private final transient List<Attempt> attempts;
     private final transient byte[] responseBody;
+    private transient RoutePlan plan;
+    private transient Route route;
 
     FunctionCallException(String message, HttpResponse response, String region, int statusCode,
         List<Attempt> attempts, Throwable cause) {
@@ -61,6 +63,27 @@ public class FunctionCallException extends HttpResponseException {
         this.statusCode = statusCode;
         this.attempts = List.copyOf(attempts);
         this.responseBody = responseBody;
+    }
+
+    /** The plan the call used, for {@link #route()}; set once by the client before the exception is thrown. */
+    FunctionCallException plan(RoutePlan plan) {
+        this.plan = plan;
+        return this;
+    }
+
+    /**
+     * Why the call went where it went: the plan (each region with its score and reason, and those left out with
+     * theirs) and why each attempt was sent. Built when first read.
+     *
+     * @return the route
+     */
+    public Route route() {
+        Route r = route;
+        if (r == null) {
+            r = Route.of(plan, attempts, false);
+            route = r;
+        }
+        return r;
     }
 
     /** @return the region of the last attempt, or {@code null} when none was made */

@@ -65,6 +65,10 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     public static final Duration DEFAULT_DNS_REFRESH = Duration.ofSeconds(30);
     /** Default largest response body accepted: {@value} bytes (16 MiB). */
     public static final long DEFAULT_MAX_RESPONSE_BYTES = 16L * 1024 * 1024;
+    /** Default most answers kept for stale-if-error: {@value}. */
+    public static final int DEFAULT_STALE_MAX_ENTRIES = 1000;
+    /** Default most bytes kept for stale-if-error: {@value} (16 MiB). */
+    public static final long DEFAULT_STALE_MAX_BYTES = 16L * 1024 * 1024;
 
     final List<Region> regions = new ArrayList<>();
     String endpoint;
@@ -88,6 +92,11 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
     Boolean allowPlainHttp;
     Duration dnsRefresh;
     Long maxResponseBytes;
+    Duration staleIfError;
+    Integer staleMaxEntries;
+    Long staleMaxBytes;
+    Boolean staleCacheAuthorized;
+    io.branchline.core.spi.StaleResponseCache staleCache;
     RegionRouter router;
     final List<CallListener> listeners = new ArrayList<>();
     Clock clock;
@@ -408,6 +417,76 @@ public final class FunctionClientBuilder implements HttpTrait<FunctionClientBuil
             throw new IllegalArgumentException("maxResponseSize must be at least 1 byte, was " + bytes);
         }
         this.maxResponseBytes = bytes;
+        return this;
+    }
+
+    /**
+     * Turns on stale-if-error (RFC 5861) for GET calls: the answers of successful GET calls are kept in a bounded
+     * in-memory cache, and when every region fails for a GET that was answered before (no answer at all, or 500,
+     * 502, 503, 504), the call returns the kept answer if it is at most {@code maxStale} older than its freshness
+     * ({@code max-age}, else none), marked stale: {@link FunctionResponse#isStale()}, {@link FunctionResponse#age()},
+     * {@code Age} and {@code Warning: 110, 111} headers. The failure stays visible to listeners
+     * ({@link CallListener#staleServed}), metrics and telemetry. The function's {@code Cache-Control} is honoured:
+     * {@code no-store}, {@code private}, {@code no-cache} and {@code must-revalidate} answers are never kept, and
+     * {@code stale-if-error=N} narrows the window. Requests with an {@code Authorization} header are not kept unless
+     * {@link #staleIfErrorForAuthorizedRequests(boolean)} allows it. Off by default; a request may set its own window
+     * with {@code FunctionRequest.Builder.staleIfError}. Needs {@code io.branchline:branchline-routing} on the class
+     * path, which holds the cache (Caffeine). Settings: {@code branchline.stale-if-error}.
+     *
+     * @param maxStale the allowed staleness; {@link Duration#ZERO} turns it off
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxStale} is negative
+     */
+    public FunctionClientBuilder staleIfError(Duration maxStale) {
+        Objects.requireNonNull(maxStale, "maxStale");
+        if (maxStale.isNegative()) {
+            throw new IllegalArgumentException("staleIfError must not be negative, was " + maxStale);
+        }
+        this.staleIfError = maxStale;
+        return this;
+    }
+
+    /**
+     * Bounds the stale-if-error cache; least recently used answers go first.
+     *
+     * @param maxEntries the most answers kept, at least 1 (default {@value #DEFAULT_STALE_MAX_ENTRIES})
+     * @param maxBytes the most bytes kept, bodies and headers, at least 1 (default 16 MiB)
+     * @return this builder
+     * @throws IllegalArgumentException if a limit is below 1
+     */
+    public FunctionClientBuilder staleIfErrorLimits(int maxEntries, long maxBytes) {
+        if (maxEntries < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("staleIfErrorLimits must be at least 1 entry and 1 byte, was "
+                + maxEntries + " entries and " + maxBytes + " bytes");
+        }
+        this.staleMaxEntries = maxEntries;
+        this.staleMaxBytes = maxBytes;
+        return this;
+    }
+
+    /**
+     * Keeps the stale-if-error answers in a store of the application's instead of the Caffeine cache of
+     * {@code branchline-routing} (the limits of {@link #staleIfErrorLimits} are then the store's business). What is
+     * kept and served is still decided by the client.
+     *
+     * @param cache the store; the client closes it
+     * @return this builder
+     */
+    public FunctionClientBuilder staleIfErrorCache(io.branchline.core.spi.StaleResponseCache cache) {
+        this.staleCache = Objects.requireNonNull(cache, "cache");
+        return this;
+    }
+
+    /**
+     * Allows answers to requests that carry an {@code Authorization} header into the stale-if-error cache (RFC 9111
+     * forbids a shared cache to keep them unless the answer says {@code public}); off by default, since such answers
+     * may be meant for one user only.
+     *
+     * @param allowed whether to keep them
+     * @return this builder
+     */
+    public FunctionClientBuilder staleIfErrorForAuthorizedRequests(boolean allowed) {
+        this.staleCacheAuthorized = allowed;
         return this;
     }
 

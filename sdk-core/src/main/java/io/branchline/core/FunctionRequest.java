@@ -48,8 +48,10 @@ public final class FunctionRequest {
     private final Set<String> excludedRegions;
     private final Boolean hedge;
     private final String traceparent;
+    private final Duration staleIfError;
 
     private FunctionRequest(Builder b) {
+        this.staleIfError = b.staleIfError;
         this.method = b.method;
         this.route = b.route;
         this.path = b.expandPath();
@@ -187,6 +189,16 @@ public final class FunctionRequest {
     }
 
     /**
+     * How stale an answer kept from an earlier call may be when every region fails for this request, overriding the
+     * client's {@code staleIfError}; {@link Duration#ZERO} turns it off for this request.
+     *
+     * @return the allowed staleness, or {@code null} to follow the client
+     */
+    public Duration staleIfError() {
+        return staleIfError;
+    }
+
+    /**
      * Starts a builder holding this request.
      *
      * @return a builder
@@ -202,7 +214,8 @@ public final class FunctionRequest {
             + ", body=" + (body == null ? "none" : body.getLength() + " bytes") + ", idempotent=" + idempotent
             + (deadline == null ? "" : ", deadline=" + deadline)
             + (preferredRegions.isEmpty() ? "" : ", preferred=" + preferredRegions)
-            + (excludedRegions.isEmpty() ? "" : ", excluded=" + excludedRegions) + '}';
+            + (excludedRegions.isEmpty() ? "" : ", excluded=" + excludedRegions)
+            + (staleIfError == null ? "" : ", staleIfError=" + staleIfError) + '}';
     }
 
     /**
@@ -222,6 +235,7 @@ public final class FunctionRequest {
         private final Set<String> excludedRegions = new LinkedHashSet<>();
         private Boolean hedge;
         private String traceparent;
+        private Duration staleIfError;
         /** The path of the request this builder was copied from, kept until a parameter changes. */
         private String copiedPath;
 
@@ -251,6 +265,7 @@ public final class FunctionRequest {
             excludedRegions.addAll(r.excludedRegions);
             hedge = r.hedge;
             traceparent = r.traceparent;
+            staleIfError = r.staleIfError;
         }
 
         /**
@@ -400,6 +415,26 @@ public final class FunctionRequest {
          */
         public Builder hedge(boolean hedge) {
             this.hedge = hedge;
+            return this;
+        }
+
+        /**
+         * Allows this GET request to be answered from the stale-if-error cache when every region fails (RFC 5861):
+         * with the answer of an earlier call that is at most this much older than its freshness allowed, marked
+         * stale ({@code FunctionResponse.isStale()}, {@code Age}, {@code Warning}). The function's own
+         * {@code Cache-Control} ({@code no-store}, {@code private}, {@code stale-if-error=N}) is honoured. Overrides the
+         * client's setting; {@link Duration#ZERO} turns it off. Only GET requests are ever answered stale.
+         *
+         * @param maxStale the allowed staleness, not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxStale} is negative
+         */
+        public Builder staleIfError(Duration maxStale) {
+            Objects.requireNonNull(maxStale, "maxStale");
+            if (maxStale.isNegative()) {
+                throw new IllegalArgumentException("staleIfError must not be negative, was " + maxStale);
+            }
+            this.staleIfError = maxStale;
             return this;
         }
 

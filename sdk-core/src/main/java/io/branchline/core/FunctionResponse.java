@@ -13,8 +13,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The answer of a function: status, headers and body, with the region that served it and every attempt made.
- * Immutable; the body is fully read.
+ * The answer of a function: status, headers and body, with the region that served it, every attempt made and the
+ * {@link #route() route} (why the call went where it went). Immutable; the body is fully read.
+ *
+ * <p>A response {@link #isStale() served stale} came from the stale-if-error cache because every region failed: it
+ * carries the {@code Age} and {@code Warning} headers (RFC 9111, RFC 5861), its {@link #age()}, and the failure it
+ * stands in for ({@link #staleCause()}).
  */
 public final class FunctionResponse {
     private final int statusCode;
@@ -23,15 +27,80 @@ public final class FunctionResponse {
     private final Region region;
     private final List<Attempt> attempts;
     private final long durationNanos;
+    private final RoutePlan plan;
+    private final Duration age;
+    private final FunctionCallException staleCause;
+    /** Built on first read; a race builds it twice, harmlessly. */
+    private Route route;
 
     FunctionResponse(int statusCode, HttpHeaders headers, byte[] body, Region region, List<Attempt> attempts,
-        long durationNanos) {
+        long durationNanos, RoutePlan plan) {
+        this(statusCode, headers, body, region, attempts, durationNanos, plan, null, null);
+    }
+
+    FunctionResponse(int statusCode, HttpHeaders headers, byte[] body, Region region, List<Attempt> attempts,
+        long durationNanos, RoutePlan plan, Duration age, FunctionCallException staleCause) {
         this.statusCode = statusCode;
         this.headers = headers;
         this.body = body;
         this.region = region;
         this.attempts = List.copyOf(attempts);
         this.durationNanos = durationNanos;
+        this.plan = plan;
+        this.age = age;
+        this.staleCause = staleCause;
+    }
+
+    /**
+     * Why the call went where it went: the plan (each region with its score and reason, and those left out) and why
+     * each attempt was sent. Built when first read, from the plan and the attempts: free for calls that never read
+     * it.
+     *
+     * @return the route
+     */
+    public Route route() {
+        Route r = route;
+        if (r == null) {
+            r = Route.of(plan, attempts, isStale());
+            route = r;
+        }
+        return r;
+    }
+
+    /**
+     * Whether this answer came from the stale-if-error cache because every region failed (see
+     * {@code FunctionClientBuilder.staleIfError}); its {@code Warning} header then says {@code 110} and {@code 111}.
+     *
+     * @return {@code true} for a stale answer
+     */
+    public boolean isStale() {
+        return staleCause != null;
+    }
+
+    /**
+     * How old a stale answer is: the time since a region gave it (its {@code Age} header, in whole seconds).
+     *
+     * @return the age, or {@link Duration#ZERO} for a fresh answer
+     */
+    public Duration age() {
+        return age == null ? Duration.ZERO : age;
+    }
+
+    /**
+     * The failure a stale answer stands in for: what the call would have thrown without the stale-if-error cache.
+     *
+     * @return the failure, or {@code null} for a fresh answer
+     */
+    public FunctionCallException staleCause() {
+        return staleCause;
+    }
+
+    HttpHeaders rawHeaders() {
+        return headers;
+    }
+
+    byte[] rawBody() {
+        return body;
     }
 
     /** @return the HTTP status */
@@ -106,7 +175,7 @@ public final class FunctionResponse {
         }
     }
 
-    /** @return the region that served the response */
+    /** @return the region that served the response (for a stale answer: the region that served it first) */
     public Region region() {
         return region;
     }
@@ -161,6 +230,7 @@ public final class FunctionResponse {
     @Override
     public String toString() {
         return "FunctionResponse{status=" + statusCode + ", region=" + region.name() + ", bodyBytes=" + body.length
-            + ", attempts=" + attempts.size() + ", duration=" + durationNanos / 1_000_000 + "ms}";
+            + ", attempts=" + attempts.size() + ", duration=" + durationNanos / 1_000_000 + "ms"
+            + (isStale() ? ", stale, age=" + age.toSeconds() + "s" : "") + '}';
     }
 }

@@ -76,6 +76,21 @@ final class GuardedListener extends CallListener {
     }
 
     @Override
+    public void staleServed(CallInfo call, FunctionResponse stale, FunctionCallException error) {
+        each(l -> l.staleServed(call, stale, error));
+    }
+
+    @Override
+    public void branchLinkDown(String reason) {
+        each(l -> l.branchLinkDown(reason));
+    }
+
+    @Override
+    public void branchLinkRestored(java.time.Duration downFor) {
+        each(l -> l.branchLinkRestored(downFor));
+    }
+
+    @Override
     public void breakerStateChanged(Region region, BreakerState from, BreakerState to) {
         each(l -> l.breakerStateChanged(region, from, to));
     }

@@ -20,7 +20,7 @@ import java.util.Set;
  * earliest throttled region may be called again.
  */
 public final class RoutePlan {
-    private static final RoutePlan EMPTY = new RoutePlan(List.of(), null, false, Map.of(), null, 0);
+    private static final RoutePlan EMPTY = new RoutePlan(List.of(), null, false, Map.of(), null, 0, Map.of());
     private static final String EXCLUDED = "excluded by the request";
 
     private final List<Region> regions;
@@ -29,9 +29,11 @@ public final class RoutePlan {
     private final Map<String, String> unavailable;
     private final Instant retryAt;
     private final int maxAttempts;
+    private final Map<String, Route.Candidate> explained;
 
     private RoutePlan(List<Region> regions, Duration hedgeDelay, boolean panic, Map<String, String> unavailable,
-        Instant retryAt, int maxAttempts) {
+        Instant retryAt, int maxAttempts, Map<String, Route.Candidate> explained) {
+        this.explained = explained;
         this.regions = regions;
         this.hedgeDelay = hedgeDelay;
         this.panic = panic;
@@ -100,6 +102,16 @@ public final class RoutePlan {
     }
 
     /**
+     * Why each region stood where it did, or was left out, by region name, as the router explained it with
+     * {@link Builder#explain}; regions it did not explain are absent.
+     *
+     * @return the explanations, read by {@link Route}
+     */
+    public Map<String, Route.Candidate> explained() {
+        return explained;
+    }
+
+    /**
      * This plan for a request that names preferred or excluded regions: the preferred regions first, in the
      * request's order, then the others in this plan's order; excluded regions are left out with the reason
      * "excluded by the request". Everything else (hedge delay, panic, retry instant) is kept. Every router applies
@@ -122,6 +134,10 @@ public final class RoutePlan {
                 }
             }
         }
+        Map<String, Route.Candidate> why = new LinkedHashMap<>(explained);
+        for (Region r : out) {
+            why.put(r.name(), new Route.Candidate(r.name(), scoreOf(r.name()), "preferred", "preferred by the request"));
+        }
         Map<String, String> left = new LinkedHashMap<>();
         unavailable.forEach((name, reason) -> left.put(name, excluded.contains(name) ? EXCLUDED : reason));
         for (Region r : regions) {
@@ -131,8 +147,18 @@ public final class RoutePlan {
                 out.add(r);
             }
         }
+        for (String name : excluded) {
+            if (left.containsKey(name)) {
+                why.put(name, new Route.Candidate(name, scoreOf(name), "excluded", EXCLUDED));
+            }
+        }
         return new RoutePlan(List.copyOf(out), hedgeDelay, panic, Collections.unmodifiableMap(left), retryAt,
-            maxAttempts);
+            maxAttempts, Collections.unmodifiableMap(why));
+    }
+
+    private Duration scoreOf(String region) {
+        Route.Candidate c = explained.get(region);
+        return c == null ? null : c.score();
     }
 
     /**
@@ -142,7 +168,7 @@ public final class RoutePlan {
      * @return a new plan
      */
     public RoutePlan withHedgeDelay(Duration delay) {
-        return new RoutePlan(regions, delay, panic, unavailable, retryAt, maxAttempts);
+        return new RoutePlan(regions, delay, panic, unavailable, retryAt, maxAttempts, explained);
     }
 
     @Override
@@ -179,6 +205,7 @@ public final class RoutePlan {
         private final Map<String, String> unavailable = new LinkedHashMap<>();
         private Instant retryAt;
         private int maxAttempts;
+        private final Map<String, Route.Candidate> explained = new LinkedHashMap<>();
 
         private Builder() {
         }
@@ -256,6 +283,21 @@ public final class RoutePlan {
         }
 
         /**
+         * Explains why a region stands where it does in the plan, or why it was left out, for
+         * {@link FunctionResponse#route()}. Routers call it once per plan they build, never per call.
+         *
+         * @param region the region's name
+         * @param score the distance that ranked it, or {@code null}
+         * @param reason a short code such as {@code nearest}, {@code pinned} or {@code breaker-open} (see {@link Route})
+         * @param detail the same for people, such as {@code nearest by 19 ms}
+         * @return this builder
+         */
+        public Builder explain(String region, Duration score, String reason, String detail) {
+            explained.put(Objects.requireNonNull(region, "region"), new Route.Candidate(region, score, reason, detail));
+            return this;
+        }
+
+        /**
          * Builds the plan.
          *
          * @return the immutable plan
@@ -263,7 +305,8 @@ public final class RoutePlan {
         public RoutePlan build() {
             return new RoutePlan(regions, hedgeDelay, panic,
                 unavailable.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(unavailable)), retryAt,
-                maxAttempts);
+                maxAttempts,
+                explained.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(explained)));
         }
     }
 }

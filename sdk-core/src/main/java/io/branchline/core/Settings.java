@@ -127,6 +127,18 @@ final class Settings {
     static final Setting<Long> MAX_RESPONSE_SIZE = Setting.size("branchline.max-response-size", 1, 2L * 1024 * 1024 * 1024)
         .defaultValue(FunctionClientBuilder.DEFAULT_MAX_RESPONSE_BYTES)
         .meaning("Largest response body accepted, e.g. 512KiB, 16MiB").build();
+    static final Setting<Duration> STALE_IF_ERROR = Setting.duration("branchline.stale-if-error", Duration.ZERO, Duration.ofDays(30))
+        .defaultValue(Duration.ZERO)
+        .meaning("Answer a GET from its last good answer, marked stale, when every region fails; 0 is off, e.g. 5m").build();
+    static final Setting<Integer> STALE_MAX_ENTRIES = Setting.integer("branchline.stale-if-error.max-entries", 1, 10_000_000)
+        .defaultValue(FunctionClientBuilder.DEFAULT_STALE_MAX_ENTRIES).requires(STALE_IF_ERROR)
+        .meaning("Most answers kept for stale-if-error").build();
+    static final Setting<Long> STALE_MAX_SIZE = Setting.size("branchline.stale-if-error.max-size", 1, 8L * 1024 * 1024 * 1024)
+        .defaultValue(FunctionClientBuilder.DEFAULT_STALE_MAX_BYTES).requires(STALE_IF_ERROR)
+        .meaning("Most bytes kept for stale-if-error, e.g. 64MiB").build();
+    static final Setting<Boolean> STALE_AUTHORIZED = Setting.bool("branchline.stale-if-error.authorized-requests")
+        .defaultValue(false).requires(STALE_IF_ERROR)
+        .meaning("Also keep answers to requests with an Authorization header").build();
     static final Setting<Boolean> STRICT = Setting.bool("branchline.strict-settings").defaultValue(false)
         .meaning("Fail the build on unknown or orphan settings instead of warning").build();
 
@@ -136,7 +148,8 @@ final class Settings {
         CERTIFICATE_PASSWORD, SCOPE, TIMEOUT_CONNECT, TIMEOUT_RESPONSE, TIMEOUT_READ, TIMEOUT_CALL, MAX_ATTEMPTS,
         BUDGET_RATIO, BUDGET_FLOOR, HEDGE_READS, WAIT_WHEN_THROTTLED, PROXY, PROXY_USER, PROXY_PASSWORD, NON_PROXY_HOSTS,
         PROXY_FROM_ENVIRONMENT, TRUST_PEM, TRUST_STORE, TRUST_STORE_TYPE, TRUST_STORE_PASSWORD, INCLUDE_SYSTEM_TRUST,
-        CLIENT_CERT, CLIENT_CERT_PASSWORD, ALLOW_PLAIN_HTTP, DNS_REFRESH, MAX_RESPONSE_SIZE, STRICT);
+        CLIENT_CERT, CLIENT_CERT_PASSWORD, ALLOW_PLAIN_HTTP, DNS_REFRESH, MAX_RESPONSE_SIZE, STALE_IF_ERROR,
+        STALE_MAX_ENTRIES, STALE_MAX_SIZE, STALE_AUTHORIZED, STRICT);
 
     final SettingSource source;
     /** Whether modules on the class path are wired in: for builders started from properties or the environment. */
@@ -210,6 +223,18 @@ final class Settings {
         applyTransportTo(b);
         if (b.maxResponseBytes == null) {
             b.maxResponseBytes = get(MAX_RESPONSE_SIZE);
+        }
+        if (b.staleIfError == null) {
+            b.staleIfError = get(STALE_IF_ERROR);
+        }
+        if (b.staleMaxEntries == null) {
+            b.staleMaxEntries = get(STALE_MAX_ENTRIES);
+        }
+        if (b.staleMaxBytes == null) {
+            b.staleMaxBytes = get(STALE_MAX_SIZE);
+        }
+        if (b.staleCacheAuthorized == null) {
+            b.staleCacheAuthorized = get(STALE_AUTHORIZED);
         }
     }
 

@@ -22,10 +22,13 @@ final class AttemptFeedback {
 
     private final RouterState state;
     private final BranchLinkMonitor link;
+    /** Asked to probe a region a hedge overtook (is it warming up?). */
+    private final java.util.function.Consumer<RegionState> overtaken;
 
-    AttemptFeedback(RouterState state, BranchLinkMonitor link) {
+    AttemptFeedback(RouterState state, BranchLinkMonitor link, java.util.function.Consumer<RegionState> overtaken) {
         this.state = state;
         this.link = link;
+        this.overtaken = overtaken;
     }
 
     /** Admits an attempt to a region, or to a region's deployment slot (a canary); unknown regions are admitted. */
@@ -111,10 +114,13 @@ final class AttemptFeedback {
         long nanos = attempt.latency().toNanos();
         AttemptOutcome o = attempt.outcome();
         try {
+            if (attempt.cold() && s.warming(state.clock.millis())) {
+                state.dirty = true;
+            }
             switch (o) {
                 case SUCCESS:
                 case CLIENT_ERROR:
-                    succeeded(s, nanos, inPanic);
+                    succeeded(s, nanos, inPanic, attempt.cold());
                     break;
                 case THROTTLED:
                     s.breaker.releasePermission(inPanic);
@@ -122,9 +128,10 @@ final class AttemptFeedback {
                     break;
                 case CANCELLED:
                     s.breaker.releasePermission(inPanic);
-                    if (!attempt.hedged()) {
+                    if (!attempt.hedged() && !s.warmingAndHealthy(state.clock.millis())) {
                         s.latency.recordCensored(nanos);
                         state.checkPlans(s);
+                        overtaken.accept(s);
                     }
                     break;
                 case REJECTED:
@@ -134,6 +141,11 @@ final class AttemptFeedback {
                     if (o == AttemptOutcome.SERVER_ERROR && attempt.retryAfter() != null) {
                         s.breaker.releasePermission(inPanic);
                         throttle(s, attempt.retryAfter());
+                    } else if (o == AttemptOutcome.TIMEOUT && s.warmingAndHealthy(state.clock.millis())) {
+                        // a cold instance slower than the response timeout, while probes pass: not the region's fault
+                        s.breaker.releasePermission(inPanic);
+                        LOGGER.atVerbose().addKeyValue("region", s.name())
+                            .log("timeout while the region is warming up and its probes pass: not counted");
                     } else {
                         failed(s, o, nanos, inPanic);
                     }
@@ -145,18 +157,24 @@ final class AttemptFeedback {
         state.maybeRebuild();
     }
 
-    private void succeeded(RegionState s, long nanos, boolean inPanic) {
+    private void succeeded(RegionState s, long nanos, boolean inPanic, boolean cold) {
         if (s.throttlesInRow != 0) { // every successful call passes here: no lock unless needed
             synchronized (s) {
                 s.throttlesInRow = 0;
             }
         }
-        s.latency.record(nanos);
+        // An answer from a cold instance (marked, or slow while the region warms and its probes pass) says nothing
+        // about the region's distance or health: it feeds neither the ranking, the hedge delay nor the slow-call rule.
+        boolean discount = cold || s.warmingAndHealthy(state.clock.millis())
+            && s.latency.hedgeNanos() > 0 && nanos > 2 * s.latency.hedgeNanos();
+        if (!discount) {
+            s.latency.record(nanos);
+        }
         link.answered();
         if (s.restoreOnNextSuccess) {
             state.restoreAfterLink(s, "a call succeeded after the branch's link came back");
         } else {
-            s.breaker.onSuccess(nanos, inPanic);
+            s.breaker.onSuccess(discount ? 0 : nanos, inPanic);
         }
         if (s.health == RegionHealth.UNKNOWN || !state.cfg.probing() && s.health == RegionHealth.UNHEALTHY) {
             state.setHealth(s, RegionHealth.HEALTHY, "a call succeeded");

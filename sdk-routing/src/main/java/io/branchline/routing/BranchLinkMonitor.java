@@ -24,6 +24,8 @@ final class BranchLinkMonitor {
     private final Runnable probeAllSoon;
     private final Cache<String, Boolean> refusals;
     private volatile boolean down;
+    /** When the link went down, by the client's clock; written under {@code this}. */
+    private long downSinceMillis;
 
     BranchLinkMonitor(RouterState state, Runnable probeAllSoon) {
         this.state = state;
@@ -55,12 +57,18 @@ final class BranchLinkMonitor {
                 return;
             }
             down = true;
+            downSinceMillis = state.clock.millis();
         }
         state.dirty = true;
-        LOGGER.atWarning().addKeyValue("regions", state.regions.length).log("every region refused connections within "
-            + state.cfg.linkDownWindow.toMillis() + " ms: treating it as the branch's own link being down (open times"
-            + " stay at " + state.cfg.breaker.openTime().toMillis() + " ms, probing every " + LINK_DOWN_PROBE_MILLIS
-            + " ms)");
+        String reason = "every region refused connections within " + state.cfg.linkDownWindow.toMillis() + " ms";
+        LOGGER.atWarning().addKeyValue("regions", state.regions.length).log(reason + ": treating it as the branch's"
+            + " own link being down (open times stay at " + state.cfg.breaker.openTime().toMillis() + " ms, probing"
+            + " every " + LINK_DOWN_PROBE_MILLIS + " ms)");
+        try {
+            state.context.listener().branchLinkDown(reason);
+        } catch (RuntimeException e) {
+            LOGGER.atVerbose().log("listener failed", e);
+        }
         probeAllSoon.run();
     }
 
@@ -72,11 +80,13 @@ final class BranchLinkMonitor {
             }
             return;
         }
+        long downFor;
         synchronized (this) {
             if (!down) {
                 return;
             }
             down = false;
+            downFor = Math.max(0, state.clock.millis() - downSinceMillis);
             refusals.invalidateAll();
             for (RegionState s : state.regions) {
                 if (s.health == RegionHealth.UNHEALTHY || !s.breaker.isClosed()) {
@@ -85,7 +95,13 @@ final class BranchLinkMonitor {
             }
         }
         state.dirty = true;
-        LOGGER.atInfo().log("a region answered again: the branch's link is back; restoring regions as they answer");
+        LOGGER.atInfo().addKeyValue("downMillis", downFor).log("a region answered again: the branch's link is back;"
+            + " restoring regions as they answer");
+        try {
+            state.context.listener().branchLinkRestored(java.time.Duration.ofMillis(downFor));
+        } catch (RuntimeException e) {
+            LOGGER.atVerbose().log("listener failed", e);
+        }
         probeAllSoon.run();
     }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,11 @@ final class PlanCompiler {
     static final long REFRESH_MILLIS = 5_000;
     /** A recovered region's share of traffic when its slow start begins. */
     static final double RAMP_START = 0.1;
+    /**
+     * A warming region's share of first attempts: its cold instances answer slowly and each such call needs a hedge,
+     * which the retry budget bounds; the other calls start at the next region. It keeps its rank (no re-ranking).
+     */
+    static final double WARMING_SHARE = 0.1;
 
     private PlanCompiler() {
     }
@@ -108,6 +114,8 @@ final class PlanCompiler {
         List<RegionView> lastResorts = new ArrayList<>();
         List<RegionView> throttled = new ArrayList<>();
         Map<String, String> out = new LinkedHashMap<>();
+        // why each region stands where it does: {code, sentence}, shared by every plan of this snapshot
+        Map<String, String[]> why = new HashMap<>();
         double[] share = new double[rank.length];
         long validUntil = now + REFRESH_MILLIS;
         long retryAt = Long.MAX_VALUE;
@@ -116,22 +124,26 @@ final class PlanCompiler {
             share[v.index()] = 1.0;
             if (control.excluded.contains(v.name())) {
                 out.put(v.name(), "excluded by control (" + control.source + ")");
+                why.put(v.name(), new String[] {"excluded-by-control", out.get(v.name())});
                 continue;
             }
             boolean open = v.breaker() == BreakerState.OPEN;
             boolean waitingOutOpenTime = open && now < v.openUntilMillis();
             if (waitingOutOpenTime) {
                 out.put(v.name(), "circuit open until " + Instant.ofEpochMilli(v.openUntilMillis()));
+                why.put(v.name(), new String[] {"breaker-open", out.get(v.name())});
                 validUntil = Math.min(validUntil, v.openUntilMillis());
                 continue;
             }
             if (v.health() == RegionHealth.UNHEALTHY) {
                 out.put(v.name(), "unhealthy: " + v.healthReason());
+                why.put(v.name(), new String[] {"unhealthy", out.get(v.name())});
                 continue;
             }
             if (now < v.throttledUntilMillis()) {
                 out.put(v.name(), "throttled until " + Instant.ofEpochMilli(v.throttledUntilMillis())
                     + " (429 or Retry-After)");
+                why.put(v.name(), new String[] {"throttled", out.get(v.name())});
                 retryAt = Math.min(retryAt, v.throttledUntilMillis());
                 validUntil = Math.min(validUntil, v.throttledUntilMillis());
                 throttled.add(v);
@@ -139,16 +151,30 @@ final class PlanCompiler {
             }
             if (open || v.breaker() == BreakerState.HALF_OPEN) { // due for a trial
                 (cfg.probing() ? lastResorts : available).add(v);
+                why.put(v.name(), new String[] {"trial", "circuit " + v.breaker() + ", due for a trial call"
+                    + (cfg.probing() ? ": tried after the regions that are in" : "")});
                 continue;
             }
             double s = failbackShare(v.recoveredAtMillis(), now, cfg.dwellMillis, cfg.slowStartMillis);
             if (s == 0.0) {
                 lastResorts.add(v);
+                why.put(v.name(), new String[] {"failback-dwell", "back since "
+                    + Instant.ofEpochMilli(v.recoveredAtMillis()) + ": tried last until the failback dwell ends at "
+                    + Instant.ofEpochMilli(v.recoveredAtMillis() + cfg.dwellMillis)});
                 validUntil = Math.min(validUntil, v.recoveredAtMillis() + cfg.dwellMillis);
                 continue;
             }
+            boolean warming = now < v.warmingUntilMillis() && v.health() == RegionHealth.HEALTHY;
+            if (warming && s > WARMING_SHARE) {
+                s = WARMING_SHARE;
+                why.put(v.name(), new String[] {"warming", "its instances are warming up (cold-start mark, probes pass):"
+                    + " first for " + Math.round(s * 100) + " % of calls, the rest start at the next region"});
+                validUntil = Math.min(validUntil, v.warmingUntilMillis());
+            }
             if (s < 1.0) {
                 share[v.index()] = s;
+                why.putIfAbsent(v.name(), new String[] {"ramping", "slow start after recovery: first for "
+                    + Math.round(s * 100) + " % of calls"});
                 validUntil = Math.min(validUntil, now + Math.max(50, cfg.slowStartMillis / 10));
             }
             available.add(v);
@@ -166,6 +192,7 @@ final class PlanCompiler {
             }
         }
         available.removeAll(pinned);
+        PlanReasons.explainOrder(available, pinned, why, cfg, control);
         List<RegionView> ordered = new ArrayList<>(pinned);
         ordered.addAll(available);
         ordered.addAll(lastResorts);
@@ -193,8 +220,21 @@ final class PlanCompiler {
                 }
                 b.regions(regionsOf(all)).panic(true)
                     .hedgeDelay(hedging(control) ? hedgeDelay(all.get(0), floor, ceiling) : null);
+                for (RegionView v : all) {
+                    String[] w = why.get(v.name());
+                    b.explain(v.name(), PlanReasons.score(v), "panic", "every region was out, tried anyway"
+                        + (w == null ? "" : " (" + w[1] + ")"));
+                }
+                for (RegionView v : rank) {
+                    if (throttled.contains(v) || control.excluded.contains(v.name())) {
+                        PlanReasons.explain(b, v, why);
+                    }
+                }
             } else {
                 out.forEach(b::unavailable);
+                for (RegionView v : rank) {
+                    PlanReasons.explain(b, v, why);
+                }
             }
             plans = new RoutePlan[] {b.build()};
             cumulative = new long[] {1};
@@ -211,7 +251,7 @@ final class PlanCompiler {
                         order.add(v);
                     }
                 }
-                plans[i] = plan(order, out, retry, floor, ceiling, control);
+                plans[i] = plan(order, out, retry, floor, ceiling, control, why, rank);
                 total += Math.max(1, Math.round(cfg.weight(first.region()) * share[first.index()] * 100));
                 cumulative[i] = total;
             }
@@ -221,12 +261,12 @@ final class PlanCompiler {
             if (f < 1.0 && ordered.size() > 1 && !pinned.contains(first)) {
                 List<RegionView> second = new ArrayList<>(ordered);
                 Collections.swap(second, 0, 1);
-                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling, control),
-                    plan(second, out, retry, floor, ceiling, control)};
+                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling, control, why, rank),
+                    plan(second, out, retry, floor, ceiling, control, why, rank)};
                 long a = Math.max(1, Math.round(f * 1000));
                 cumulative = new long[] {a, Math.max(a + 1, 1000)};
             } else {
-                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling, control)};
+                plans = new RoutePlan[] {plan(ordered, out, retry, floor, ceiling, control, why, rank)};
                 cumulative = new long[] {1};
             }
         }
@@ -257,11 +297,14 @@ final class PlanCompiler {
     }
 
     private static RoutePlan plan(List<RegionView> order, Map<String, String> out, Instant retry, long floor,
-        long ceiling, Control control) {
+        long ceiling, Control control, Map<String, String[]> why, RegionView[] rank) {
         RoutePlan.Builder b = RoutePlan.builder().regions(regionsOf(order)).retryAt(retry)
             .hedgeDelay(hedging(control) ? hedgeDelay(order.get(0), floor, ceiling) : null)
             .maxAttempts(control.maxAttempts);
         out.forEach(b::unavailable);
+        for (RegionView v : rank) {
+            PlanReasons.explain(b, v, why);
+        }
         return b.build();
     }
 
@@ -335,6 +378,9 @@ final class PlanCompiler {
         RoutePlan.Builder b = RoutePlan.builder().regions(regions).hedgeDelay(plan.hedgeDelay())
             .retryAt(plan.retryAt()).maxAttempts(plan.maxAttempts());
         plan.unavailable().forEach(b::unavailable);
+        plan.explained().forEach((name, c) -> b.explain(name, c.score(), c.reason(), c.detail()));
+        b.explain(first.slot().name(), null, "canary", "canary: the deployment slot of " + first.name()
+            + ", which the plan put first; a failed canary attempt moves to its production app next");
         return b.build();
     }
 

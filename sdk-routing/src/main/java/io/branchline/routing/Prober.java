@@ -177,6 +177,28 @@ final class Prober {
         }
     }
 
+    /**
+     * Probes one region now, outside its chain, at most once a second: a hedge overtook a call there, and the probe
+     * tells a region whose instances are warming up (its health answer is marked cold) from a slow one.
+     */
+    void probeSoon(RegionState s) {
+        long now = state.clock.millis();
+        long last = s.lastProbeSoonMillis;
+        if (!probes.isEnabled() || closed || !state.cfg.backgroundProbes || now - last < PROBE_SOON_MILLIS
+            || s.probing.get()) {
+            return;
+        }
+        s.lastProbeSoonMillis = now;
+        try {
+            state.context.scheduler().execute(() -> runProbe(s, false));
+        } catch (RuntimeException e) {
+            // the client is closing
+        }
+    }
+
+    /** Least time between two {@link #probeSoon} probes of one region: {@value} ms. */
+    static final long PROBE_SOON_MILLIS = 1_000;
+
     private void runProbe(RegionState s, boolean chain) {
         if (closed) {
             return;
@@ -232,6 +254,9 @@ final class Prober {
         }
         try {
             if (r.statusWithin(probes.expectedStatusLow(), probes.expectedStatusHigh())) {
+                if (r.cold() && s.warming(state.clock.millis())) {
+                    state.dirty = true;
+                }
                 passed(s, r.latency().toNanos(), sentAtNanos, measured);
             } else if (measured) {
                 failed(s, r);

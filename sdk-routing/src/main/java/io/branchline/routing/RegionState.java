@@ -45,6 +45,16 @@ final class RegionState {
     volatile boolean restoreOnNextSuccess;
     /** Set when a link recovery restored the region: no failback dwell, no slow start. */
     volatile boolean skipDwell;
+    /**
+     * Until when the region counts as warming up: a call's answer or a probe was marked cold (the
+     * {@code x-branchline-cold-start} header) less than {@link #WARMING_MILLIS} ago.
+     */
+    volatile long warmingUntilMillis = Long.MIN_VALUE;
+    /** When a hedge that overtook this region last asked for a probe of it. */
+    volatile long lastProbeSoonMillis = Long.MIN_VALUE / 2;
+
+    /** How long a cold mark makes a region count as warming: {@value} ms. */
+    static final long WARMING_MILLIS = 30_000;
 
     RegionState(Region region, int index, LatencyEstimate latency, RegionBreaker breaker) {
         this.region = region;
@@ -74,7 +84,29 @@ final class RegionState {
         }
         wasOut = !in;
         return new RegionView(index, region, latency.score(), breaker.state(), breaker.openUntilMillis(), health,
-            healthReason, throttledUntilMillis, recoveredAtMillis, latency.hedgeNanos());
+            healthReason, throttledUntilMillis, recoveredAtMillis, latency.hedgeNanos(), warmingUntilMillis);
+    }
+
+    /**
+     * The region said one of its instances is cold.
+     *
+     * @return whether it was not warming before (the plans must change)
+     */
+    boolean warming(long nowMillis) {
+        long before = warmingUntilMillis;
+        long until = nowMillis + WARMING_MILLIS;
+        if (until > before) {
+            warmingUntilMillis = until;
+        }
+        return before <= nowMillis;
+    }
+
+    /**
+     * Whether a slow or timed-out call is to be blamed on an instance warming up rather than on the region: the
+     * region marked an answer cold recently and its probes pass.
+     */
+    boolean warmingAndHealthy(long nowMillis) {
+        return nowMillis < warmingUntilMillis && health == RegionHealth.HEALTHY;
     }
 
     /** A throttle (429, or Retry-After) until {@code untilMillis}; returns whether it moved the end later. */

@@ -18,9 +18,17 @@ import io.branchline.core.models.RegionHealth;
  * @param throttledUntilMillis when its throttle ends; {@link Long#MIN_VALUE} when never throttled
  * @param recoveredAtMillis when it last came back after being out; {@link Long#MIN_VALUE} when not recovering
  * @param hedgeNanos its hedge latency percentile; -1 when unknown
+ * @param warmingUntilMillis until when it counts as warming up (a cold-start mark); {@link Long#MIN_VALUE} when not
  */
 record RegionView(int index, Region region, double scoreNanos, BreakerState breaker, long openUntilMillis,
-    RegionHealth health, String healthReason, long throttledUntilMillis, long recoveredAtMillis, long hedgeNanos) {
+    RegionHealth health, String healthReason, long throttledUntilMillis, long recoveredAtMillis, long hedgeNanos,
+    long warmingUntilMillis) {
+
+    RegionView(int index, Region region, double scoreNanos, BreakerState breaker, long openUntilMillis,
+        RegionHealth health, String healthReason, long throttledUntilMillis, long recoveredAtMillis, long hedgeNanos) {
+        this(index, region, scoreNanos, breaker, openUntilMillis, health, healthReason, throttledUntilMillis,
+            recoveredAtMillis, hedgeNanos, Long.MIN_VALUE);
+    }
 
     String name() {
         return region.name();

@@ -29,7 +29,7 @@ final class RouterParts {
         this.state = state;
         this.prober = prober;
         this.link = link;
-        this.feedback = new AttemptFeedback(state, link);
+        this.feedback = new AttemptFeedback(state, link, prober::probeSoon);
         this.control = control;
     }
 

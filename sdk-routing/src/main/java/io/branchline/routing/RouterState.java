@@ -52,8 +52,10 @@ final class RouterState {
     volatile Runnable afterRebuild = () -> { };
     /** Guarded by {@link #lock}: the regions in rank order, best first. */
     private RegionState[] rank;
+    private final BooleanSupplier linkDown;
 
     RouterState(RouterConfig cfg, RouterContext context, BooleanSupplier linkDown) {
+        this.linkDown = linkDown;
         this.cfg = cfg;
         this.context = context;
         this.clock = context.clock();
@@ -196,6 +198,7 @@ final class RouterState {
     List<RegionStatus> status() {
         long now = clock.millis();
         RouterConfig cfg = this.cfg;
+        boolean down = linkDown.getAsBoolean();
         List<RegionStatus> out = new ArrayList<>(regions.length);
         for (RegionState s : regions) {
             BreakerState breaker = s.breaker.state();
@@ -212,7 +215,7 @@ final class RouterState {
                 share = 0.0;
             }
             out.add(new RegionStatus(s.name(), health, breaker, latency, throttledUntil, share,
-                Math.max(0, s.inFlight.get()), cfg.control.describe(s.region)));
+                Math.max(0, s.inFlight.get()), cfg.control.describe(s.region), down));
         }
         return out;
     }

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Gives a client built from settings ({@code FunctionClientBuilder.fromProperties} / {@code fromEnvironment}) the
  * {@link NearestRegionRouter} configured by {@code branchline.routing.*}, unless the application set a router.
- * Found by core through {@link java.util.ServiceLoader}; not for direct use.
+ * Also provides the stale-if-error cache, on Caffeine. Found by core through {@link java.util.ServiceLoader}; not for
+ * direct use.
  */
 public final class RoutingExtension implements ClientExtension {
     /** Used by {@link java.util.ServiceLoader}. */
@@ -32,6 +33,13 @@ public final class RoutingExtension implements ClientExtension {
         List<Setting<?>> all = new java.util.ArrayList<>(RoutingSettings.DEFS);
         all.addAll(ControlSettings.DEFS);
         return all;
+    }
+
+    /** The stale-if-error cache on Caffeine, in memory only (see {@code CaffeineStaleCache} for why). */
+    @Override
+    public io.branchline.core.spi.StaleResponseCache staleResponseCache(long maxEntries, long maxBytes,
+        java.time.Clock clock) {
+        return new CaffeineStaleCache(maxEntries, maxBytes, clock);
     }
 
     @Override

@@ -68,7 +68,8 @@ final class NominalLatencyRouter implements RegionRouter {
                 Duration timeout) {
                 probesSent.incrementAndGet();
                 return context.probe(region, method, path, headers, timeout).map(r -> r.statusCode() > 0
-                    ? new ProbeResult(r.region(), r.statusCode(), nominal.apply(r.region()), r.outcome(), r.error())
+                    ? new ProbeResult(r.region(), r.statusCode(), nominal.apply(r.region()), r.outcome(), r.error(),
+                        r.cold())
                     : r);
             }
         });

@@ -64,6 +64,13 @@ import java.util.function.Supplier;
  * {@code region}, {@code attempts}, {@code failover}, {@code hedged} and {@code branch}. Its {@code id} is the span id
  * and {@code ai.operation.id} the trace id of the {@code traceparent} the client sent, so the function's request
  * telemetry nests under it; {@code ai.operation.parentId} is the caller's span when the request continued a trace.
+ * The property {@code route} is the compact route ({@code Route.compact()}, such as
+ * {@code we(nearest)>ne(failover:CONNECT_FAILED)}). A call answered from the stale-if-error cache is a failed
+ * dependency with {@code servedStale=true} and the failure's first line in {@code error}.
+ * When the router finds the branch's own link down and back, one {@code Event} item each
+ * ({@code branchline.link.down} with {@code reason}, {@code branchline.link.up} with {@code downSeconds}); every
+ * metrics interval also a
+ * {@code branchline.branch.link.down} metric (1 down, 0 up).
  * Every metrics interval, one {@code Metric} item per region for the latency estimate (ms), health (1/0/-1) and
  * breaker state (0 closed, 1 open, 2 half-open). Calls cancelled by the caller are not reported.
  *
@@ -105,6 +112,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The transport built for this exporter (not one the application gave), closed with it. */
     private final AutoCloseable ownedTransport;
+    private final Clock clock;
 
     private AzureMonitorExporter(Builder b, ConnectionString cs, HttpPipeline pipeline, AutoCloseable ownedTransport,
         String roleInstance, SpoolFolder folder) {
@@ -114,6 +122,7 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
         this.closeTimeout = b.closeTimeout;
         this.queue = new ArrayBlockingQueue<>(b.queueCapacity + 1); // one slot for the wake-up marker
         this.counters = new SelfCounters();
+        this.clock = b.clock;
         WarnOnce warnings = new WarnOnce(LOGGER, b.clock);
         this.spool = new DiskSpool(folder.dir, folder.orphanRoot, b.spoolMaxBytes, b.spoolMaxAge, b.clock, counters,
             warnings, LOGGER);
@@ -272,16 +281,35 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
     }
 
     @Override
+    public void branchLinkDown(String reason) {
+        tracker.onLink(true);
+        offer(new EventRecord(clock.instant(), Envelopes.LINK_DOWN_EVENT, Map.of("reason", reason)));
+    }
+
+    @Override
+    public void branchLinkRestored(Duration downFor) {
+        tracker.onLink(false);
+        offer(new EventRecord(clock.instant(), Envelopes.LINK_UP_EVENT,
+            Map.of("downSeconds", Long.toString(downFor.toSeconds()))));
+    }
+
+    @Override
     public void callEnd(CallInfo call, FunctionResponse response) {
         try {
             if (!Sampling.keep(call.traceId(), samplingPercentage)) {
+                return;
+            }
+            if (response.isStale()) {
+                // every region failed: the dependency failed, and the answer given instead is marked
+                failed(call, response.staleCause(), true, response.route().compact());
                 return;
             }
             Region region = response.region();
             offer(new CallRecord(call.startTime(), call.traceId(), call.spanId(), call.parentSpanId(), name(call),
                 url(region, call), region.host(), region.name(), Integer.toString(response.statusCode()), true,
                 response.duration().toNanos(), response.attempts().size(), response.failedOver(), response.hedged(),
-                samplingPercentage, region.isSlot() ? region.slotName() : CallRecord.PRODUCTION));
+                samplingPercentage, region.isSlot() ? region.slotName() : CallRecord.PRODUCTION,
+                response.route().compact(), false, null));
         } catch (RuntimeException e) {
             LOGGER.verbose("telemetry: call not recorded: " + e.getClass().getSimpleName());
         }
@@ -293,35 +321,47 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
             if (!Sampling.keep(call.traceId(), samplingPercentage)) {
                 return;
             }
-            List<Attempt> attempts = error.attempts();
-            String regionName = error.region();
-            if (regionName == null && !attempts.isEmpty()) {
-                regionName = attempts.get(attempts.size() - 1).region();
-            }
-            Region region = regionName == null ? null : regions.get(regionName);
-            String resultCode;
-            if (error.statusCode() > 0) {
-                resultCode = Integer.toString(error.statusCode());
-            } else if (!attempts.isEmpty()) {
-                resultCode = lastFailure(attempts).outcome().name();
-            } else {
-                resultCode = "NO_REGION";
-            }
-            Set<String> tried = new HashSet<>();
-            boolean hedged = false;
-            for (Attempt a : attempts) {
-                tried.add(a.region());
-                hedged |= a.hedged();
-            }
-            String target = region != null ? region.host() : regionName != null ? regionName : "branchline";
-            String url = region != null ? url(region, call) : call.request().path();
-            offer(new CallRecord(call.startTime(), call.traceId(), call.spanId(), call.parentSpanId(), name(call),
-                url, target, regionName == null ? "none" : regionName, resultCode, false,
-                System.nanoTime() - call.startNanos(), attempts.size(), tried.size() > 1, hedged,
-                samplingPercentage));
+            failed(call, error, false, error.route().compact());
         } catch (RuntimeException e) {
             LOGGER.verbose("telemetry: call not recorded: " + e.getClass().getSimpleName());
         }
+    }
+
+    private void failed(CallInfo call, FunctionCallException error, boolean servedStale, String route) {
+        List<Attempt> attempts = error.attempts();
+        String regionName = error.region();
+        if (regionName == null && !attempts.isEmpty()) {
+            regionName = attempts.get(attempts.size() - 1).region();
+        }
+        Region region = regionName == null ? null : regions.get(regionName);
+        String resultCode;
+        if (error.statusCode() > 0) {
+            resultCode = Integer.toString(error.statusCode());
+        } else if (!attempts.isEmpty()) {
+            resultCode = lastFailure(attempts).outcome().name();
+        } else {
+            resultCode = "NO_REGION";
+        }
+        Set<String> tried = new HashSet<>();
+        boolean hedged = false;
+        for (Attempt a : attempts) {
+            tried.add(a.region());
+            hedged |= a.hedged();
+        }
+        String target = region != null ? region.host() : regionName != null ? regionName : "branchline";
+        String url = region != null ? url(region, call) : call.request().path();
+        offer(new CallRecord(call.startTime(), call.traceId(), call.spanId(), call.parentSpanId(), name(call),
+            url, target, regionName == null ? "none" : regionName, resultCode, false,
+            System.nanoTime() - call.startNanos(), attempts.size(), tried.size() > 1, hedged,
+            samplingPercentage, route, servedStale, servedStale ? firstLine(error.getMessage()) : null));
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return null;
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
     }
 
     private static Attempt lastFailure(List<Attempt> attempts) {
@@ -480,6 +520,8 @@ public final class AzureMonitorExporter extends CallListener implements MeterBin
                     left.add(envelopes.metric(m));
                 } else if (o instanceof ControlRecord c) {
                     left.add(envelopes.controlEvent(c));
+                } else if (o instanceof EventRecord e) {
+                    left.add(envelopes.event(e));
                 }
             }
             spool.write(left, 0);

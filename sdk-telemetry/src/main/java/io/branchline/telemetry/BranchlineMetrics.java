@@ -116,6 +116,9 @@ public final class BranchlineMetrics extends CallListener implements MeterBinder
     public void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
         registries.add(registry);
+        Gauge.builder(MetricNames.BRANCH_LINK_DOWN, tracker, t -> t.linkDown() ? 1 : 0)
+            .description("The branch's own link to Azure: 1 down (every region refused connections at once), 0 up")
+            .tag(MetricNames.TAG_CLIENT, client).strongReference(true).register(registry);
         for (io.branchline.core.models.RegionStatus r : tracker.snapshot()) {
             registerGauges(registry, r.region());
         }
@@ -166,6 +169,31 @@ public final class BranchlineMetrics extends CallListener implements MeterBinder
     public void callFailed(CallInfo call, FunctionCallException error) {
         String region = error.region() == null ? "none" : error.region();
         recordCall(call, region, error.statusCode(), Duration.ofNanos(System.nanoTime() - call.startNanos()));
+    }
+
+    @Override
+    public void staleServed(CallInfo call, FunctionResponse stale, FunctionCallException error) {
+        String outcome = error.statusCode() > 0 ? MetricNames.statusClass(error.statusCode())
+            : error.attempts().isEmpty() ? "no_region"
+            : error.attempts().get(error.attempts().size() - 1).outcome().name().toLowerCase(Locale.ROOT);
+        String function = function(call.request().route());
+        for (MeterRegistry r : registries) {
+            Counter.builder(MetricNames.STALE_SERVED)
+                .description("Calls answered from the stale-if-error cache because every region failed")
+                .tag(MetricNames.TAG_CLIENT, client).tag(MetricNames.TAG_FUNCTION, function)
+                .tag(MetricNames.TAG_METHOD, call.request().method().toString())
+                .tag(MetricNames.TAG_OUTCOME, outcome).register(r).increment();
+        }
+    }
+
+    @Override
+    public void branchLinkDown(String reason) {
+        tracker.onLink(true);
+    }
+
+    @Override
+    public void branchLinkRestored(Duration downFor) {
+        tracker.onLink(false);
     }
 
     @Override

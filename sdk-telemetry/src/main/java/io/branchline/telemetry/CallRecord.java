@@ -7,10 +7,14 @@ import java.time.Instant;
  * turned into JSON later on the sender thread. Holds no key, token or query string.
  *
  * @param slot the deployment slot that served the call ({@link #PRODUCTION} for the production app)
+ * @param route the compact route ({@code Route.compact()}), or {@code null}
+ * @param servedStale whether the call was answered from the stale-if-error cache, every region having failed
+ * @param error for a stale answer, the first line of the failure it stands in for; else {@code null}
  */
 record CallRecord(Instant time, String traceId, String spanId, String parentSpanId, String name, String url,
     String target, String region, String resultCode, boolean success, long durationNanos, int attempts,
-    boolean failover, boolean hedged, double sampleRate, String slot) {
+    boolean failover, boolean hedged, double sampleRate, String slot, String route, boolean servedStale,
+    String error) {
 
     /** The {@code slot} of calls served by a region's production app. */
     static final String PRODUCTION = "production";
@@ -18,8 +22,8 @@ record CallRecord(Instant time, String traceId, String spanId, String parentSpan
     /** A call served by the production app. */
     CallRecord(Instant time, String traceId, String spanId, String parentSpanId, String name, String url,
         String target, String region, String resultCode, boolean success, long durationNanos, int attempts,
-        boolean failover, boolean hedged, double sampleRate) {
+        boolean failover, boolean hedged, double sampleRate, String route, boolean servedStale, String error) {
         this(time, traceId, spanId, parentSpanId, name, url, target, region, resultCode, success, durationNanos,
-            attempts, failover, hedged, sampleRate, PRODUCTION);
+            attempts, failover, hedged, sampleRate, PRODUCTION, route, servedStale, error);
     }
 }

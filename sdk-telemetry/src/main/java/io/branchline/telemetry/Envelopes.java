@@ -25,6 +25,10 @@ final class Envelopes {
     static final String EVENT_BASE_TYPE = "EventData";
     /** The {@code customEvents} name of a run-time control change. */
     static final String CONTROL_EVENT = "branchline.control";
+    /** The {@code customEvents} names of the branch's link going down and coming back. */
+    static final String LINK_DOWN_EVENT = "branchline.link.down";
+    static final String LINK_UP_EVENT = "branchline.link.up";
+    /** EventData.name's maxLength in the contract. */
     static final int MAX_EVENT_NAME = 512;
 
     // maxLength from appinsights-track-v2.1.swagger.json (RemoteDependencyData, DataPoint) and, for context tags,
@@ -77,6 +81,11 @@ final class Envelopes {
                 property(w, "failover", Boolean.toString(r.failover()));
                 property(w, "hedged", Boolean.toString(r.hedged()));
                 property(w, "slot", r.slot());
+                property(w, "route", r.route());
+                if (r.servedStale()) {
+                    property(w, "servedStale", "true");
+                    property(w, "error", r.error());
+                }
                 property(w, "branch", roleInstance);
                 w.writeEndObject();
             });
@@ -110,6 +119,19 @@ final class Envelopes {
             property(w, "change", c.description());
             for (java.util.Map.Entry<String, String> e : new java.util.TreeMap<>(c.changes()).entrySet()) {
                 property(w, "control." + e.getKey(), e.getValue());
+            }
+            property(w, "branch", roleInstance);
+            w.writeEndObject();
+        });
+    }
+
+    /** One event of the branch (its link going down or coming back): {@code name} and its properties. */
+    byte[] event(EventRecord e) {
+        return envelope(EVENT_NAME, e.time(), 100.0, null, null, EVENT_BASE_TYPE, 384, w -> {
+            w.writeStringField("name", cut(e.name(), MAX_EVENT_NAME));
+            w.writeStartObject("properties");
+            for (java.util.Map.Entry<String, String> p : e.properties().entrySet()) {
+                property(w, p.getKey(), p.getValue());
             }
             property(w, "branch", roleInstance);
             w.writeEndObject();

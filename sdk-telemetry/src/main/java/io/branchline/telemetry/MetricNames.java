@@ -27,6 +27,17 @@ public final class MetricNames {
     public static final String REGION_HEALTH_CHANGES = "branchline.region.health.changes";
     /** Gauge of the region's circuit breaker: 0 closed, 1 open, 2 half-open, -1 none. Tag: {@code region}. */
     public static final String BREAKER_STATE = "branchline.breaker.state";
+    /**
+     * Gauge of the branch's own link to Azure: 1 when the router believes it is down (every region refused
+     * connections at once), else 0; also sent to Azure Monitor as a periodic metric item, beside the
+     * {@code branchline.link.down} / {@code branchline.link.up} events.
+     */
+    public static final String BRANCH_LINK_DOWN = "branchline.branch.link.down";
+    /**
+     * Counter of calls answered from the stale-if-error cache because every region failed. Tags: {@code function},
+     * {@code method}, {@code outcome} (the failure's outcome).
+     */
+    public static final String STALE_SERVED = "branchline.stale.served";
     /** Counter of breaker transitions. Tags: {@code region}, {@code state} (the new state, lowercase). */
     public static final String BREAKER_TRANSITIONS = "branchline.breaker.transitions";
     /**

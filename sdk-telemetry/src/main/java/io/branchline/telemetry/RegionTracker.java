@@ -28,6 +28,7 @@ final class RegionTracker {
     private final Supplier<List<RegionStatus>> supplier;
     private final WarnOnce warnings;
     private volatile Snapshot cached;
+    private volatile boolean linkDown;
 
     RegionTracker(Supplier<List<RegionStatus>> supplier, WarnOnce warnings) {
         this.supplier = supplier;
@@ -53,6 +54,23 @@ final class RegionTracker {
         synchronized (s) {
             s.latencyMs = Double.isNaN(s.latencyMs) ? ms : s.latencyMs + ALPHA * (ms - s.latencyMs);
         }
+    }
+
+    /** The branch's link went down or came back (listener events). */
+    void onLink(boolean down) {
+        linkDown = down;
+    }
+
+    /**
+     * Whether the branch's link is down: from the router's status when a supplier is given and it has regions,
+     * else from the listener events.
+     */
+    boolean linkDown() {
+        List<RegionStatus> supplied = supplied();
+        if (!supplied.isEmpty()) {
+            return supplied.get(0).branchLinkDown();
+        }
+        return linkDown;
     }
 
     void onBreaker(String region, BreakerState to) {

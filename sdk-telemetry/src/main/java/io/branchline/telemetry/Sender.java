@@ -277,6 +277,8 @@ final class Sender implements Runnable {
             line = envelopes.metric(m);
         } else if (o instanceof ControlRecord c) {
             line = envelopes.controlEvent(c);
+        } else if (o instanceof EventRecord e) {
+            line = envelopes.event(e);
         } else {
             return;
         }
@@ -311,6 +313,7 @@ final class Sender implements Runnable {
                     RegionTracker.breakerValue(r.breaker()), r.region())));
             }
         }
+        add(envelopes.metric(new MetricRecord(now, MetricNames.BRANCH_LINK_DOWN, tracker.linkDown() ? 1 : 0, null)));
         // The exporter's own losses, so operators see in Azure Monitor what a branch could not deliver.
         long dropped = 0;
         for (long n : counters.droppedSnapshot().values()) {

@@ -43,7 +43,8 @@ class GoldenEnvelopeTest {
         + "\"name\":\"POST /api/orders\",\"duration\":\"00:00:00.245000\",\"success\":true,\"resultCode\":\"200\","
         + "\"data\":\"https://orders-weu.azurewebsites.net/api/orders\",\"target\":\"orders-weu.azurewebsites.net\","
         + "\"type\":\"Http\",\"properties\":{\"region\":\"westeurope\",\"attempts\":\"1\",\"failover\":\"false\","
-        + "\"hedged\":\"false\",\"slot\":\"production\",\"branch\":\"branch-042\"}}}}";
+        + "\"hedged\":\"false\",\"slot\":\"production\",\"route\":\"westeurope(nearest)\","
+        + "\"branch\":\"branch-042\"}}}}";
 
     /** The same kind of call sampled at 25 %, failed over twice and finally timed out. */
     static final String GOLDEN_FAILED_DEPENDENCY = "{\"ver\":1,\"name\":\"RemoteDependency\","
@@ -55,7 +56,9 @@ class GoldenEnvelopeTest {
         + "\"name\":\"GET /api/orders/{id}\",\"duration\":\"1.02:00:00.000001\",\"success\":false,"
         + "\"resultCode\":\"TIMEOUT\",\"data\":\"https://orders-neu.azurewebsites.net/api/orders/42\","
         + "\"target\":\"orders-neu.azurewebsites.net\",\"type\":\"Http\",\"properties\":{\"region\":\"northeurope\","
-        + "\"attempts\":\"3\",\"failover\":\"true\",\"hedged\":\"true\",\"slot\":\"staging\",\"branch\":\"branch-042\"}}}}";
+        + "\"attempts\":\"3\",\"failover\":\"true\",\"hedged\":\"true\",\"slot\":\"staging\","
+        + "\"route\":\"westeurope(nearest)>northeurope(failover:TIMEOUT)>eastus(hedge:120ms)\","
+        + "\"branch\":\"branch-042\"}}}}";
 
     /** A region latency data point: one metric, kind Measurement, the region and branch as properties. */
     static final String GOLDEN_REGION_METRIC = "{\"ver\":1,\"name\":\"Metric\",\"time\":\"2026-11-24T10:16:00Z\","
@@ -80,7 +83,7 @@ class GoldenEnvelopeTest {
         byte[] written = ENVELOPES.dependency(new CallRecord(Instant.parse("2026-11-24T10:15:30.123Z"),
             "4bf92f3577b34da6a3ce929d0e0e4736", "b7ad6b7169203331", "00f067aa0ba902b7", "POST /api/orders",
             "https://orders-weu.azurewebsites.net/api/orders", "orders-weu.azurewebsites.net", "westeurope", "200",
-            true, 245_000_000L, 1, false, false, 100.0));
+            true, 245_000_000L, 1, false, false, 100.0, "westeurope(nearest)", false, null));
         assertSameFields(GOLDEN_DEPENDENCY, written);
     }
 
@@ -90,7 +93,8 @@ class GoldenEnvelopeTest {
         byte[] written = ENVELOPES.dependency(new CallRecord(Instant.parse("2026-11-24T10:15:31Z"),
             "0af7651916cd43dd8448eb211c80319c", "53995c3f42cd8ad8", null, "GET /api/orders/{id}",
             "https://orders-neu.azurewebsites.net/api/orders/42", "orders-neu.azurewebsites.net", "northeurope",
-            "TIMEOUT", false, nanos, 3, true, true, 25.0, "staging"));
+            "TIMEOUT", false, nanos, 3, true, true, 25.0, "staging",
+            "westeurope(nearest)>northeurope(failover:TIMEOUT)>eastus(hedge:120ms)", false, null));
         assertSameFields(GOLDEN_FAILED_DEPENDENCY, written);
     }
 

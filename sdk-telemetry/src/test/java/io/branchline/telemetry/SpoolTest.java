@@ -130,7 +130,7 @@ class SpoolTest {
         Envelopes envelopes = new Envelopes(endpoint.instrumentationKey(), "till", "branch-1", "branchline-java:test");
         byte[] good = envelopes.dependency(new CallRecord(Instant.parse("2025-03-01T10:00:00Z"),
             "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", null, "GET /api/x", "http://h/api/x", "h",
-            "westeurope", "200", true, 1_000_000, 1, false, false, 100.0));
+            "westeurope", "200", true, 1_000_000, 1, false, false, 100.0, "westeurope(nearest)", false, null));
         Files.write(spool.resolve(String.format("%015d-000000002-cafebabe-n1.ndjson.gz", now - 1)),
             DiskSpool.gzip(List.of(good)));
 

@@ -10,7 +10,10 @@ import java.util.Objects;
  * clears it. How the health endpoint reacts is documented on each factory.
  */
 public final class Fault {
-    enum Kind { DOWN, BLACKHOLE, SERVER_ERROR, THROTTLE, COLD_START }
+    enum Kind { DOWN, BLACKHOLE, SERVER_ERROR, THROTTLE, COLD_START, COLD_INSTANCES }
+
+    /** The header a function adds to answers from an instance still warming up: {@value}. */
+    public static final String COLD_START_HEADER = "x-branchline-cold-start";
 
     private final Kind kind;
     private final int status;
@@ -103,6 +106,29 @@ public final class Fault {
         return new Fault(Kind.COLD_START, 0, extra, calls);
     }
 
+    /**
+     * The region scaled out or restarted: new, cold instances serve it. Each connection, whether opened before or
+     * after the fault was set, serves its next {@code callsPerConnection} function calls {@code extra} slower (the
+     * instance behind it is warming up), each marked with the {@value #COLD_START_HEADER} header as a function
+     * app built on the Branchline sample does; later calls on it are normal. Health checks answer at once, marked
+     * with the header as long as the fault lasts (the health function knows its instance is warming).
+     *
+     * @param callsPerConnection how many calls per connection are slow, at least 1
+     * @param extra the extra delay, not negative
+     * @return the fault
+     * @throws IllegalArgumentException if {@code callsPerConnection} is below 1 or {@code extra} is negative
+     */
+    public static Fault coldInstances(int callsPerConnection, Duration extra) {
+        Objects.requireNonNull(extra, "extra");
+        if (callsPerConnection < 1) {
+            throw new IllegalArgumentException("callsPerConnection must be at least 1, was " + callsPerConnection);
+        }
+        if (extra.isNegative()) {
+            throw new IllegalArgumentException("extra must not be negative, was " + extra);
+        }
+        return new Fault(Kind.COLD_INSTANCES, 0, extra, callsPerConnection);
+    }
+
     Kind kind() {
         return kind;
     }
@@ -154,6 +180,7 @@ public final class Fault {
             case SERVER_ERROR -> "serverError(" + status + ")";
             case THROTTLE -> duration == null ? "throttle()" : "throttle(retryAfter=" + duration + ")";
             case COLD_START -> "coldStart(" + calls + ", " + duration + ")";
+            case COLD_INSTANCES -> "coldInstances(" + calls + ", " + duration + ")";
         };
     }
 }

@@ -101,6 +101,28 @@ public final class RegionSimulator implements AutoCloseable {
     }
 
     /**
+     * The branch's own link to Azure goes down: every region at once refuses connections (as {@link Fault#down()})
+     * and open connections are closed, the way a VPN or ExpressRoute outage looks from the branch. Faults set on
+     * regions before are replaced.
+     *
+     * @return this simulator
+     */
+    public RegionSimulator branchLinkDown() {
+        regions.values().forEach(r -> r.fault(Fault.down()));
+        return this;
+    }
+
+    /**
+     * The branch's link is back: every region listens again on its port, with no fault.
+     *
+     * @return this simulator
+     */
+    public RegionSimulator branchLinkUp() {
+        regions.values().forEach(SimulatedRegion::restore);
+        return this;
+    }
+
+    /**
      * Puts every region back to its initial state: faults cleared, initial latency, no tail, no canned responses,
      * counters and recordings reset. Useful when one simulator is shared by several tests.
      */

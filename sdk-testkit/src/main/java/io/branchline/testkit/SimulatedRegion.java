@@ -69,7 +69,12 @@ public final class SimulatedRegion {
     private volatile Tail tail = Tail.NONE;
     private volatile Fault fault;
     private final AtomicInteger coldCallsLeft = new AtomicInteger();
+    /** Bumped each time {@link Fault#coldInstances} is set: connections count their cold calls per epoch. */
+    private final AtomicInteger coldEpoch = new AtomicInteger();
+    private static final io.netty.util.AttributeKey<int[]> COLD_CALLS =
+            io.netty.util.AttributeKey.valueOf("branchline.coldCalls");
     private final Map<String, Canned> canned = new ConcurrentHashMap<>();
+    private final Map<String, String> extraHeaders = new ConcurrentHashMap<>();
 
     private final LongAdder calls = new LongAdder();
     private final LongAdder healthCalls = new LongAdder();
@@ -203,6 +208,9 @@ public final class SimulatedRegion {
             if (fault.kind() == Fault.Kind.COLD_START) {
                 coldCallsLeft.set(fault.calls());
             }
+            if (fault.kind() == Fault.Kind.COLD_INSTANCES) {
+                coldEpoch.incrementAndGet();
+            }
             this.fault = fault;
             if (fault.kind() == Fault.Kind.DOWN) {
                 server.down();
@@ -255,6 +263,24 @@ public final class SimulatedRegion {
             throw new IllegalArgumentException("status must be in 100..599, was " + status);
         }
         canned.put(path, new Canned(status, contentType, body.clone()));
+        return this;
+    }
+
+    /**
+     * Adds a header to every function answer (not to health checks), such as {@code Cache-Control} with
+     * {@code max-age=0, stale-if-error=60} or {@code no-store}, the way a function sets caching rules on its answers.
+     *
+     * @param name the header's name
+     * @param value its value, or {@code null} to stop adding it
+     * @return this region
+     */
+    public SimulatedRegion responseHeader(String name, String value) {
+        Objects.requireNonNull(name, "name");
+        if (value == null) {
+            extraHeaders.remove(name);
+        } else {
+            extraHeaders.put(name, value);
+        }
         return this;
     }
 
@@ -328,6 +354,7 @@ public final class SimulatedRegion {
         latencyNanos = initialLatency.toNanos();
         tail = Tail.NONE;
         canned.clear();
+        extraHeaders.clear();
         resetCounts();
     }
 
@@ -389,6 +416,9 @@ public final class SimulatedRegion {
                 response = path.equals(healthPath)
                         ? Http.response(200, Http.APPLICATION_JSON, HEALTHY)
                         : Http.response(200, null, EMPTY);
+                if (kind == Fault.Kind.COLD_INSTANCES) {
+                    response.headers().set(Fault.COLD_START_HEADER, "1");
+                }
             } else if (kind == Fault.Kind.THROTTLE) {
                 response = Http.json(429, "{\"error\":\"simulated throttling\",\"region\":" + Http.quote(name) + "}");
                 response.headers().set("X-FUNCTION-SCALEOUT", "1");
@@ -402,6 +432,10 @@ public final class SimulatedRegion {
                         && coldCallsLeft.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
                     delay += f.duration().toNanos();
                 }
+                boolean coldInstance = kind == Fault.Kind.COLD_INSTANCES && coldOnThisConnection(ctx, f.calls());
+                if (coldInstance) {
+                    delay += f.duration().toNanos();
+                }
                 Canned c = canned.get(path);
                 if (c != null) {
                     response = Http.response(c.status(), c.contentType(), c.body());
@@ -409,6 +443,12 @@ public final class SimulatedRegion {
                     response = Http.json(200, "{\"region\":" + Http.quote(name) + ",\"method\":"
                             + Http.quote(request.method().name()) + ",\"path\":" + Http.quote(path)
                             + ",\"bodyBytes\":" + request.content().readableBytes() + "}");
+                }
+                for (Map.Entry<String, String> h : extraHeaders.entrySet()) {
+                    response.headers().set(h.getKey(), h.getValue());
+                }
+                if (coldInstance) {
+                    response.headers().set(Fault.COLD_START_HEADER, "1");
                 }
             }
             record(request, path, decoder, delay);
@@ -422,6 +462,17 @@ public final class SimulatedRegion {
             } else {
                 ctx.executor().schedule(() -> Http.write(ctx, response, keepAlive), delay, TimeUnit.NANOSECONDS);
             }
+        }
+
+        /** Counts a call on this connection in the current cold epoch; true while it is among the first n. */
+        private boolean coldOnThisConnection(ChannelHandlerContext ctx, int n) {
+            int epoch = coldEpoch.get();
+            int[] state = ctx.channel().attr(COLD_CALLS).get();
+            if (state == null || state[0] != epoch) {
+                state = new int[] {epoch, 0};
+                ctx.channel().attr(COLD_CALLS).set(state);
+            }
+            return ++state[1] <= n; // one connection's requests are handled on its event loop, one at a time
         }
 
         private void record(FullHttpRequest request, String path, QueryStringDecoder decoder, long delayNanos) {

@@ -14,9 +14,45 @@ import java.util.Objects;
  * @param retryAfter the delay the region asked for (Retry-After), or {@code null}
  * @param error a short description of the failure (never containing secrets), or {@code null} on success
  * @param hedged whether the attempt was a hedge sent while an earlier attempt was still in flight
+ * @param cold whether the answer came from a cold instance: the function marked it with the
+ *     {@value #COLD_START_HEADER} header (its latency says nothing about the region's distance or health)
  */
 public record Attempt(String region, int number, AttemptOutcome outcome, int statusCode, Duration latency,
-    Duration retryAfter, String error, boolean hedged) {
+    Duration retryAfter, String error, boolean hedged, boolean cold) {
+
+    /**
+     * The response header a function adds while its instance is warming up (a new instance after a scale-out or a
+     * restart), so that clients do not judge the region by that instance's first, slow answers: {@value}. Any value
+     * but {@code 0} or {@code false} counts.
+     */
+    public static final String COLD_START_HEADER = "x-branchline-cold-start";
+
+    /**
+     * An attempt not marked cold.
+     *
+     * @param region the region's name
+     * @param number the attempt number
+     * @param outcome the outcome
+     * @param statusCode the status or 0
+     * @param latency the latency
+     * @param retryAfter the Retry-After delay or {@code null}
+     * @param error the failure description or {@code null}
+     * @param hedged whether the attempt was a hedge
+     */
+    public Attempt(String region, int number, AttemptOutcome outcome, int statusCode, Duration latency,
+        Duration retryAfter, String error, boolean hedged) {
+        this(region, number, outcome, statusCode, latency, retryAfter, error, hedged, false);
+    }
+
+    /**
+     * Whether a header value marks an answer as cold.
+     *
+     * @param value the {@value #COLD_START_HEADER} header's value, or {@code null}
+     * @return {@code true} when present and neither {@code 0} nor {@code false}
+     */
+    public static boolean isColdMark(String value) {
+        return value != null && !value.equals("0") && !value.equalsIgnoreCase("false");
+    }
 
     /**
      * Validates the attempt's fields.
@@ -29,6 +65,7 @@ public record Attempt(String region, int number, AttemptOutcome outcome, int sta
      * @param retryAfter the Retry-After delay or {@code null}
      * @param error the failure description or {@code null}
      * @param hedged whether the attempt was a hedge
+     * @param cold whether the answer came from a cold instance
      */
     public Attempt {
         Objects.requireNonNull(region, "region");
@@ -55,6 +92,9 @@ public record Attempt(String region, int number, AttemptOutcome outcome, int sta
         }
         if (hedged) {
             sb.append(", hedged");
+        }
+        if (cold) {
+            sb.append(", cold instance");
         }
         return sb.toString();
     }

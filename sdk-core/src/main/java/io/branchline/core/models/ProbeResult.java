@@ -10,8 +10,24 @@ import java.time.Duration;
  * @param latency the time the probe took
  * @param outcome how the probe ended, classified like a call attempt
  * @param error a short description of the failure, or {@code null}
+ * @param cold whether the health function said its instance is warming up (the {@link Attempt#COLD_START_HEADER}
+ *     header)
  */
-public record ProbeResult(String region, int statusCode, Duration latency, AttemptOutcome outcome, String error) {
+public record ProbeResult(String region, int statusCode, Duration latency, AttemptOutcome outcome, String error,
+    boolean cold) {
+
+    /**
+     * A probe result not marked cold.
+     *
+     * @param region the probed region's name
+     * @param statusCode the status or 0
+     * @param latency the time the probe took
+     * @param outcome how it ended
+     * @param error the failure or {@code null}
+     */
+    public ProbeResult(String region, int statusCode, Duration latency, AttemptOutcome outcome, String error) {
+        this(region, statusCode, latency, outcome, error, false);
+    }
 
     /**
      * Whether the region answered with a status in the given inclusive range.

@@ -18,12 +18,14 @@ import java.util.Objects;
  *     {@code "excluded (drained) by file /etc/branchline/control.properties"}, {@code "pinned"},
  *     {@code "weight 50"}, {@code "concurrency limit 10"} or {@code "canary 10 % to slot staging"}, separated by
  *     {@code "; "}; empty when none
+ * @param branchLinkDown whether the router believes the branch's own link to Azure is down (every region refused
+ *     connections at once): the region is out of reach, not at fault; the same for every region
  */
 public record RegionStatus(String region, RegionHealth health, BreakerState breaker, Duration latency,
-    Instant throttledUntil, double weight, int inFlight, String control) {
+    Instant throttledUntil, double weight, int inFlight, String control, boolean branchLinkDown) {
 
     /**
-     * A status without run-time control.
+     * A status without run-time control, with the branch's link up.
      *
      * @param region the region's name
      * @param health the health
@@ -35,7 +37,24 @@ public record RegionStatus(String region, RegionHealth health, BreakerState brea
      */
     public RegionStatus(String region, RegionHealth health, BreakerState breaker, Duration latency,
         Instant throttledUntil, double weight, int inFlight) {
-        this(region, health, breaker, latency, throttledUntil, weight, inFlight, "");
+        this(region, health, breaker, latency, throttledUntil, weight, inFlight, "", false);
+    }
+
+    /**
+     * A status with the branch's link up.
+     *
+     * @param region the region's name
+     * @param health the health
+     * @param breaker the breaker state
+     * @param latency the latency estimate or {@code null}
+     * @param throttledUntil the throttling end or {@code null}
+     * @param weight the slow-start weight
+     * @param inFlight attempts in flight
+     * @param control the run-time control applied to it, empty when none
+     */
+    public RegionStatus(String region, RegionHealth health, BreakerState breaker, Duration latency,
+        Instant throttledUntil, double weight, int inFlight, String control) {
+        this(region, health, breaker, latency, throttledUntil, weight, inFlight, control, false);
     }
 
     /**
@@ -49,6 +68,7 @@ public record RegionStatus(String region, RegionHealth health, BreakerState brea
      * @param weight the slow-start weight
      * @param inFlight attempts in flight
      * @param control the run-time control applied to it, empty when none
+     * @param branchLinkDown whether the branch's link is down
      */
     public RegionStatus {
         Objects.requireNonNull(region, "region");

@@ -46,4 +46,18 @@ public interface ClientExtension {
      * @throws IllegalStateException when settings conflict
      */
     void configure(ExtensionContext context);
+
+    /**
+     * A bounded store for the client's stale-if-error answers, for a module that provides one
+     * ({@code branchline-routing} does, on Caffeine). Core asks the modules on the class path in artifact order when a
+     * client turns stale-if-error on, whether built in code or from settings.
+     *
+     * @param maxEntries the most answers kept
+     * @param maxBytes the most bytes kept (see {@link StoredResponse#weight()})
+     * @param clock the client's clock, for expiry
+     * @return a new store, or {@code null} when this module has none (the default)
+     */
+    default StaleResponseCache staleResponseCache(long maxEntries, long maxBytes, java.time.Clock clock) {
+        return null;
+    }
 }

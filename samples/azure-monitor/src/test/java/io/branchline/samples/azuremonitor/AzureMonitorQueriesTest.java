@@ -8,6 +8,8 @@ import io.branchline.core.FunctionRequest;
 import io.branchline.core.models.BreakerState;
 import io.branchline.core.models.RegionHealth;
 import io.branchline.core.models.RegionStatus;
+import io.branchline.core.spi.StaleResponseCache;
+import io.branchline.core.spi.StoredResponse;
 import io.branchline.telemetry.AzureMonitorExporter;
 import io.branchline.testkit.Fault;
 import io.branchline.testkit.IngestionEndpoint;
@@ -59,15 +61,21 @@ class AzureMonitorQueriesTest {
                  FunctionClient client = new FunctionClientBuilder()
                     .region("westeurope", sim.region("westeurope").baseUrl())
                     .region("northeurope", sim.region("northeurope").baseUrl())
-                    .allowPlainHttp(true).addListener(exporter).buildClient()) {
+                    .allowPlainHttp(true).staleIfError(Duration.ofMinutes(5)).staleIfErrorCache(new MapStore())
+                    .addListener(exporter).buildClient()) {
                 client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "1").build());
                 sim.region("westeurope").fault(Fault.serverError(503));
                 client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "2").build());
                 exporter.controlChanged(new io.branchline.core.models.ControlChange(java.time.Instant.now(),
                     "file /etc/branchline/control.properties", Map.of("exclude", "westeurope"), Map.of("exclude", ""),
                     List.of()));
+                // a link outage: its events, and a stale answer with its error
+                exporter.branchLinkDown("every region refused connections within 5000 ms");
+                sim.branchLinkDown();
+                client.invoke(FunctionRequest.get("/api/orders/{id}").pathParam("id", "2").build());
+                exporter.branchLinkRestored(Duration.ofSeconds(10));
                 exporter.flush(Duration.ofSeconds(10));
-                assertTrue(ingestion.awaitAccepted(5, Duration.ofSeconds(10)));
+                assertTrue(ingestion.awaitAccepted(8, Duration.ofSeconds(10)));
             }
             ingestion.assertNoViolations();
             for (TelemetryItem item : ingestion.acceptedItems()) {
@@ -85,6 +93,31 @@ class AzureMonitorQueriesTest {
                     dependencyTypes.add(String.valueOf(item.baseData().get("type")));
                 }
             }
+        }
+    }
+
+    /** The application's own stale-if-error store: a map is enough for three calls. */
+    private static final class MapStore implements StaleResponseCache {
+        private final Map<String, StoredResponse> map = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public void put(String key, StoredResponse response) {
+            map.put(key, response);
+        }
+
+        @Override
+        public StoredResponse get(String key) {
+            return map.get(key);
+        }
+
+        @Override
+        public void remove(String key) {
+            map.remove(key);
+        }
+
+        @Override
+        public long size() {
+            return map.size();
         }
     }
 
@@ -122,7 +155,8 @@ class AzureMonitorQueriesTest {
         }
         for (String needed : List.of("branchline.breaker.state", "branchline.telemetry.dropped", "percentile(duration, 95)",
             "customDimensions.failover", "customDimensions.hedged", "customDimensions.region", "customDimensions.branch",
-            "customDimensions.slot", "branchline.control", "customDimensions.change")) {
+            "customDimensions.slot", "branchline.control", "customDimensions.change", "customDimensions.route",
+            "branchline.link.down", "customDimensions.servedStale")) {
             assertTrue(kql.contains(needed), "queries.kql covers " + needed);
         }
     }

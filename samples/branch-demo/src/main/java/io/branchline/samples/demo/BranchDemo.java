@@ -233,7 +233,9 @@ public final class BranchDemo {
         settings.put("telemetry", exporter == null ? "off" : "flush every 500 ms, metrics every 5 s, spool " + spool);
         settings.put("machine", Runtime.getRuntime().availableProcessors() + " CPUs, Java "
             + System.getProperty("java.version"));
-        b.router(router).addListener(stats);
+        // reads of data read before are answered from the last good answer when every region fails
+        b.router(router).staleIfError(Duration.ofMinutes(5)).addListener(stats);
+        settings.put("stale-if-error", "5 min (GET answers kept in memory, served marked stale when every region fails)");
         if (script != null) {
             script.stats = stats;
         }
@@ -424,7 +426,9 @@ public final class BranchDemo {
         Map<String, String> summary = new LinkedHashMap<>();
         long calls = stats.calls.sum();
         summary.put("run", String.format(Locale.ROOT, "%.1f s, %d calls (%.0f a second)", seconds, calls, calls / seconds));
-        summary.put("failed calls", stats.failed.sum() + " (idempotent: " + stats.failedIdempotent.sum() + ")");
+        summary.put("failed calls", stats.failed.sum() + " (idempotent: " + stats.failedIdempotent.sum()
+            + ", during the branch's link outage: " + stats.failedDuringLinkOutage.sum() + ")");
+        summary.put("stale reads (link outage)", Long.toString(stats.staleServed.sum()));
         summary.put("failovers / hedges", stats.failovers.sum() + " / " + stats.hedges.sum());
         if (stats.canary.sum() > 0) {
             summary.put("canary calls (westeurope's staging slot)", Long.toString(stats.canary.sum()));
@@ -441,7 +445,8 @@ public final class BranchDemo {
         // which region is nearest, so the check is then reported as not judged rather than failed.
         double added = simulated ? addedLatency(timeline, nearest) : 0;
         boolean judged = added < LATENCY_MS[1] - LATENCY_MS[0];
-        boolean passed = (nearestMost || !judged) && stats.failedIdempotent.sum() == 0 && calls > 0;
+        boolean passed = (nearestMost || !judged) && stats.failedIdempotent.sum() == 0 && calls > 0
+            && (!simulated || stats.staleServed.sum() > 0);
         if (exporter != null) {
             ExporterStats s = exporter.stats();
             summary.put("telemetry", String.format(Locale.ROOT, "accepted %d items, spooled %d, dropped %d",
@@ -455,7 +460,12 @@ public final class BranchDemo {
             : String.format(Locale.ROOT, "not judged: this machine added %.0f ms to %s's %d ms, more than the %d ms"
                 + " between the two nearest regions (too busy to tell them apart)", added, nearest, LATENCY_MS[0],
                 LATENCY_MS[1] - LATENCY_MS[0]));
-        summary.put("check: idempotent calls", stats.failedIdempotent.sum() == 0 ? "none failed" : "IDEMPOTENT CALLS FAILED");
+        summary.put("check: idempotent calls", stats.failedIdempotent.sum() == 0 ? "none failed (but during the"
+            + " branch's link outage, when nothing reaches Azure)" : "IDEMPOTENT CALLS FAILED");
+        if (simulated) {
+            summary.put("check: stale reads", stats.staleServed.sum() > 0 ? "reads answered stale while the link was"
+                + " down" : "NO READ WAS ANSWERED STALE DURING THE LINK OUTAGE");
+        }
         if (dependencyItems >= 0) {
             summary.put("check: telemetry", dependencyItems == calls ? "complete" : "TELEMETRY INCOMPLETE");
         }
@@ -487,7 +497,7 @@ public final class BranchDemo {
         private int controlStep;
         private double controlSince = -1;
         private long changesBefore;
-        /** The client's event counts, to see when the router applied a control change. */
+        /** The client's event counts, to see when the router applied a control change; told of link outages. */
         private volatile DemoStats stats;
 
         Script(RegionSimulator sim, IngestionEndpoint ingestion, AppConfigurationEndpoint store) {
@@ -570,11 +580,20 @@ public final class BranchDemo {
                 view.event(String.format(Locale.ROOT, "[%5.1fs] westeurope stops throttling", at));
                 step++;
             } else if (step == 6 && fraction >= 0.72) {
+                stats.linkOutageStarted();
                 ingestion.down();
+                sim.branchLinkDown();
                 announce(view, timeline, at, "azure-monitor", "link down",
-                    "the branch's link to Azure Monitor DROPS: telemetry spools to disk");
+                    "the branch's link to Azure DROPS: every region and the link to Azure Monitor are unreachable;"
+                        + " reads of data read before are answered STALE, telemetry spools to disk");
                 step++;
-            } else if (step == 7 && fraction >= 0.85) {
+            } else if (step == 7 && fraction >= 0.80) {
+                sim.branchLinkUp();
+                stats.linkOutageEnded();
+                view.event(String.format(Locale.ROOT, "[%5.1fs] the regions are reachable again (Azure Monitor still"
+                    + " is not): fresh answers", at));
+                step++;
+            } else if (step == 8 && fraction >= 0.85) {
                 ingestion.up();
                 timeline.faultEnded("azure-monitor", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] Azure Monitor is reachable again: the spool drains", at));

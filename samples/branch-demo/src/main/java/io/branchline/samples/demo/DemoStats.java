@@ -31,6 +31,13 @@ final class DemoStats extends CallListener {
     final LongAdder succeeded = new LongAdder();
     final LongAdder failed = new LongAdder();
     final LongAdder failedIdempotent = new LongAdder();
+    /** Calls that failed while the branch's link was down (in flight or started then): nothing could reach Azure. */
+    final LongAdder failedDuringLinkOutage = new LongAdder();
+    /** Reads answered from the stale-if-error cache. */
+    final LongAdder staleServed = new LongAdder();
+    /** When the scripted link outage started and ended ({@link System#nanoTime()}); MAX_VALUE when not yet. */
+    private volatile long linkDownNanos = Long.MAX_VALUE;
+    private volatile long linkUpNanos = Long.MAX_VALUE;
     final LongAdder failovers = new LongAdder();
     final LongAdder hedges = new LongAdder();
     final LongAdder attempts = new LongAdder();
@@ -152,9 +159,29 @@ final class DemoStats extends CallListener {
     public void callFailed(CallInfo call, FunctionCallException error) {
         calls.increment();
         failed.increment();
-        if (call.request().isIdempotent()) {
+        // in flight or started while the link was down: nothing could reach Azure
+        if (System.nanoTime() >= linkDownNanos && call.startNanos() < linkUpNanos) {
+            failedDuringLinkOutage.increment();
+        } else if (call.request().isIdempotent()) {
             failedIdempotent.increment();
         }
+    }
+
+    @Override
+    public void staleServed(CallInfo call, FunctionResponse stale, FunctionCallException error) {
+        staleServed.increment();
+        event(Timeline.Kind.FAULT, stale.region().name(), call.request().method() + " " + call.request().path()
+            + " answered stale (" + stale.age().toSeconds() + " s old): " + stale.route().compact());
+    }
+
+    /** The scripted outage of the branch's link begins (every region and Azure Monitor unreachable). */
+    void linkOutageStarted() {
+        linkDownNanos = System.nanoTime();
+    }
+
+    /** The branch's link is back. */
+    void linkOutageEnded() {
+        linkUpNanos = System.nanoTime();
     }
 
     long served(String region) {

@@ -38,9 +38,11 @@ class BranchDemoIT {
         }
         assertEquals(r.calls(), r.dependencyItemsAccepted(), "one dependency item per call reached Azure Monitor\n" + text);
         assertTrue(r.passed(), text);
+        assertTrue(Long.parseLong(r.summary().get("stale reads (link outage)")) > 0,
+            "a read was answered stale while the branch's link was down\n" + text);
         for (String event : new String[] {"goes DOWN", "BROWNS OUT", "THROTTLES", "link to Azure Monitor DROPS",
-            "DRAINS the browned-out northeurope in App Configuration", "starts a CANARY in App Configuration",
-            "Summary"}) {
+            "link to Azure DROPS", "answered STALE", "DRAINS the browned-out northeurope in App Configuration",
+            "starts a CANARY in App Configuration", "Summary"}) {
             assertTrue(text.contains(event), "the run announces: " + event + "\n" + text);
         }
         String html = Files.readString(report);

@@ -17,11 +17,13 @@ import java.util.Optional;
  * {@code GET /api/health}: the anonymous health function Branchline's probes call in each region. It answers 200
  * when every dependency the app registered in its {@link Readiness} is usable, 503 naming the failed checks when
  * not, so a branch moves away before its calls fail. It is anonymous on purpose (probes carry no secret); it reveals
- * the region name and the names of the checks, never an address or a key.
+ * the region name and the names of the checks, never an address or a key. While the instance is still warming up
+ * ({@link Warmth}) the answer carries {@code x-branchline-cold-start: 1}.
  */
 public final class HealthFunction {
     private final String region;
     private final Readiness readiness;
+    private final Warmth warmth;
 
     /** Reads the region from {@code REGION_NAME} and uses the app's checks ({@link Readiness#app()}). */
     public HealthFunction() {
@@ -29,6 +31,11 @@ public final class HealthFunction {
     }
 
     HealthFunction(String region, Readiness readiness) {
+        this(region, readiness, Warmth.instance());
+    }
+
+    HealthFunction(String region, Readiness readiness, Warmth warmth) {
+        this.warmth = Objects.requireNonNull(warmth, "warmth");
         this.region = region;
         this.readiness = Objects.requireNonNull(readiness, "readiness");
     }
@@ -54,9 +61,10 @@ public final class HealthFunction {
         if (!report.ready()) {
             context.getLogger().warning("not ready: " + report.checks());
         }
+        // a probe is not a call: it does not warm the instance, but it says whether the instance is still cold
         return OrderFunctions.json(request, report.ready() ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE,
             "{\"status\":\"" + (report.ready() ? "Healthy" : "Unhealthy") + "\",\"region\":\"" + json(region)
-                + "\",\"checks\":{" + checks + "}}");
+                + "\",\"checks\":{" + checks + "}}", warmth.isCold());
     }
 
     private static String json(String s) {

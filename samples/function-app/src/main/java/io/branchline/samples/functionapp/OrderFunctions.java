@@ -119,6 +119,15 @@ public final class OrderFunctions {
     }
 
     static HttpResponseMessage json(HttpRequestMessage<?> request, HttpStatus status, String body) {
-        return request.createResponseBuilder(status).header("Content-Type", "application/json").body(body).build();
+        return json(request, status, body, Warmth.instance().callServed());
+    }
+
+    /** A JSON answer, marked {@value Warmth#HEADER} when this instance is still cold. */
+    static HttpResponseMessage json(HttpRequestMessage<?> request, HttpStatus status, String body, boolean cold) {
+        HttpResponseMessage.Builder b = request.createResponseBuilder(status).header("Content-Type", "application/json");
+        if (cold) {
+            b.header(Warmth.HEADER, "1");
+        }
+        return b.body(body).build();
     }
 }
