@@ -23,6 +23,7 @@ class ReadmeTelemetrySettingsTest {
                 "branchline.hedges", "branchline.probes", "branchline.region.latency", "branchline.region.health",
                 "branchline.region.health.changes", "branchline.breaker.state", "branchline.breaker.transitions",
                 "branchline.telemetry.items", "branchline.telemetry.dropped", "branchline.telemetry.queue",
-                "branchline.telemetry.spool.bytes", "branchline.branch.link.down", "branchline.stale.served"));
+                "branchline.telemetry.spool.bytes", "branchline.branch.link.down", "branchline.stale.served",
+                "branchline.link.down", "branchline.link.up"));
     }
 }

@@ -331,6 +331,52 @@ class RegionSimulatorTest {
     }
 
     @Test
+    void coldInstancesSlowAndMarkTheNextCallsOfEachConnectionAndMarkHealth() throws Exception {
+        Duration extra = Duration.ofMillis(150);
+        we.fault(Fault.coldInstances(2, extra));
+        HttpResponse<String> health = get(we.uri("/api/health"));
+        assertEquals("1", health.headers().firstValue(Fault.COLD_START_HEADER).orElseThrow(), "health says cold");
+        HttpClient one = newClient();
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> r = get(one, we.uri("/api/orders"), TIMEOUT);
+            assertEquals("1", r.headers().firstValue(Fault.COLD_START_HEADER).orElseThrow(), "cold call " + i);
+        }
+        HttpResponse<String> warm = get(one, we.uri("/api/orders"), TIMEOUT);
+        assertTrue(warm.headers().firstValue(Fault.COLD_START_HEADER).isEmpty(), "warm on that connection after 2");
+        // another connection meets a cold instance of its own
+        HttpResponse<String> other = get(newClient(), we.uri("/api/orders"), TIMEOUT);
+        assertEquals("1", other.headers().firstValue(Fault.COLD_START_HEADER).orElseThrow());
+        List<RecordedCall> calls = we.recordedRequests();
+        assertEquals(extra, calls.get(1).injectedDelay());
+        assertEquals(Duration.ZERO, calls.get(3).injectedDelay());
+        assertEquals(extra, calls.get(4).injectedDelay());
+        we.restore();
+        assertTrue(get(we.uri("/api/health")).headers().firstValue(Fault.COLD_START_HEADER).isEmpty());
+    }
+
+    @Test
+    void branchLinkDownRefusesEveryRegionUntilItIsUp() throws Exception {
+        sim.branchLinkDown();
+        for (SimulatedRegion r : sim.regions()) {
+            assertThrows(ConnectException.class, () -> get(newClient(), r.uri("/api/orders"), TIMEOUT), r.name());
+        }
+        sim.branchLinkUp();
+        for (SimulatedRegion r : sim.regions()) {
+            assertEquals(200, get(newClient(), r.uri("/api/orders"), TIMEOUT).statusCode(), r.name());
+        }
+    }
+
+    @Test
+    void responseHeadersAreAddedToFunctionAnswersOnly() throws Exception {
+        we.responseHeader("Cache-Control", "max-age=60, stale-if-error=300");
+        assertEquals("max-age=60, stale-if-error=300",
+            get(we.uri("/api/catalog")).headers().firstValue("cache-control").orElseThrow());
+        assertTrue(get(we.uri("/api/health")).headers().firstValue("cache-control").isEmpty());
+        we.responseHeader("Cache-Control", null);
+        assertTrue(get(we.uri("/api/catalog")).headers().firstValue("cache-control").isEmpty());
+    }
+
+    @Test
     void closeFreesThePortAndStopsItsThreads() throws Exception {
         RegionSimulator other = RegionSimulator.builder().region("eastus", Duration.ofMillis(1)).build();
         int port = other.region("eastus").port();

@@ -44,7 +44,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The Branchline demo: a branch's workload against three regions while the nearest goes down, another browns
- * out, the nearest is throttled and the branch's link to Azure Monitor drops, with a live view, a summary and an
+ * out, the branch's own link drops for a moment (reads read before are answered stale), the nearest is throttled and
+ * the branch's link to Azure Monitor drops, with a live view, a summary and an
  * HTML report.
  *
  * <p>With no Azure settings it runs on embedded defaults: three simulated regions (the testkit's
@@ -565,35 +566,39 @@ public final class BranchDemo {
                 timeline.faultEnded("westeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] westeurope is back: failback after the dwell, then a slow start", at));
                 step++;
-            } else if (step == 3 && fraction >= 0.45) {
+            } else if (step == 3 && fraction >= 0.37) {
+                // while westeurope waits out its failback dwell: the branch's own WAN link drops
+                stats.linkOutageStarted();
+                sim.branchLinkDown();
+                announce(view, timeline, at, "branch link", "down", "the branch's link to Azure DROPS: every region is"
+                    + " unreachable; reads of data read before are answered STALE, writes fail");
+                step++;
+            } else if (step == 4 && fraction >= 0.43) {
+                sim.branchLinkUp(); // regions come back as soon as they answer, without failback dwell
+                stats.linkOutageEnded();
+                timeline.faultEnded("branch link", at);
+                view.event(String.format(Locale.ROOT, "[%5.1fs] the branch's link is back: fresh answers again", at));
+                step++;
+            } else if (step == 5 && fraction >= 0.45) {
                 ne.tail(0, Duration.ZERO);
                 timeline.faultEnded("northeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] northeurope recovers from its brownout", at));
                 step++;
-            } else if (step == 4 && fraction >= 0.55) {
+            } else if (step == 6 && fraction >= 0.55) {
                 we.fault(Fault.throttle(Duration.ofSeconds(2)));
                 announce(view, timeline, at, "westeurope", "429", "westeurope THROTTLES: 429 with Retry-After: 2");
                 step++;
-            } else if (step == 5 && fraction >= 0.65) {
+            } else if (step == 7 && fraction >= 0.65) {
                 we.restore();
                 timeline.faultEnded("westeurope", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] westeurope stops throttling", at));
                 step++;
-            } else if (step == 6 && fraction >= 0.72) {
-                stats.linkOutageStarted();
+            } else if (step == 8 && fraction >= 0.72) {
                 ingestion.down();
-                sim.branchLinkDown();
                 announce(view, timeline, at, "azure-monitor", "link down",
-                    "the branch's link to Azure DROPS: every region and the link to Azure Monitor are unreachable;"
-                        + " reads of data read before are answered STALE, telemetry spools to disk");
+                    "the branch's link to Azure Monitor DROPS: telemetry spools to disk");
                 step++;
-            } else if (step == 7 && fraction >= 0.80) {
-                sim.branchLinkUp();
-                stats.linkOutageEnded();
-                view.event(String.format(Locale.ROOT, "[%5.1fs] the regions are reachable again (Azure Monitor still"
-                    + " is not): fresh answers", at));
-                step++;
-            } else if (step == 8 && fraction >= 0.85) {
+            } else if (step == 9 && fraction >= 0.85) {
                 ingestion.up();
                 timeline.faultEnded("azure-monitor", at);
                 view.event(String.format(Locale.ROOT, "[%5.1fs] Azure Monitor is reachable again: the spool drains", at));

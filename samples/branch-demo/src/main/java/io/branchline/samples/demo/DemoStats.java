@@ -174,7 +174,7 @@ final class DemoStats extends CallListener {
             + " answered stale (" + stale.age().toSeconds() + " s old): " + stale.route().compact());
     }
 
-    /** The scripted outage of the branch's link begins (every region and Azure Monitor unreachable). */
+    /** The scripted outage of the branch's link begins (every region unreachable). */
     void linkOutageStarted() {
         linkDownNanos = System.nanoTime();
     }
