@@ -171,7 +171,7 @@ final class BranchSideScenarios {
      * cached items, every answer during the outage marked stale (Age and Warning headers), and the link-down event
      * and its end reported once each.
      */
-    static void linkDown(ScenarioMain m, boolean quick) throws Exception {
+    static void linkDown(ScenarioMain m) throws Exception {
         long downAt = 5 * S;
         long upAt = downAt + 10 * S;
         long dur = upAt + 5 * S;
@@ -216,7 +216,8 @@ final class BranchSideScenarios {
                                     }
                                 } else {
                                     fresh.incrementAndGet();
-                                    if (start > downNanos.get() + 100 * MS && start < upNanos.get()) {
+                                    long down = downNanos.get();
+                                    if (down != Long.MAX_VALUE && start > down + 100 * MS && start < upNanos.get()) {
                                         unmarkedDuringOutage.incrementAndGet();
                                     }
                                 }

@@ -121,7 +121,7 @@ public final class ScenarioMain {
                     case "throttle": m.throttle(); break;
                     case "drain": m.drain(); break;
                     case "cold": BranchSideScenarios.cold(m); break;
-                    case "linkdown": BranchSideScenarios.linkDown(m, m.quick); break;
+                    case "linkdown": BranchSideScenarios.linkDown(m); break;
                     case "telemetry": m.telemetry(); break;
                     case "soak": m.soak(); break;
                     default: throw new IllegalStateException(s);
