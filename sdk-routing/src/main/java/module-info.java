@@ -7,6 +7,7 @@ module io.branchline.routing {
     requires io.github.resilience4j.circuitbreaker;
     requires io.github.resilience4j.core;
     requires com.github.benmanes.caffeine;
+    requires com.azure.data.appconfiguration;
 
     exports io.branchline.routing;
 

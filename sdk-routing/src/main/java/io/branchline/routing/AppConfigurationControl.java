@@ -3,35 +3,35 @@ package io.branchline.routing;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
-import com.azure.core.http.HttpMethod;
-import com.azure.core.http.HttpPipeline;
-import com.azure.core.http.HttpPipelineBuilder;
-import com.azure.core.http.HttpRequest;
-import com.azure.core.http.HttpResponse;
-import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
-import com.azure.core.http.policy.HttpPipelinePolicy;
-import com.azure.json.JsonProviders;
-import com.azure.json.JsonReader;
+import com.azure.core.http.MatchConditions;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.http.rest.PagedResponse;
+import com.azure.core.util.Configuration;
+import com.azure.data.appconfiguration.ConfigurationAsyncClient;
+import com.azure.data.appconfiguration.ConfigurationClientBuilder;
+import com.azure.data.appconfiguration.models.ConfigurationSetting;
+import com.azure.data.appconfiguration.models.SettingFields;
+import com.azure.data.appconfiguration.models.SettingSelector;
 import io.branchline.core.FunctionClientBuilder;
 import reactor.core.publisher.Mono;
 
-import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 
 /**
- * Run-time control from Azure App Configuration, read through its data-plane REST API (api-version 1.0) on
- * azure-core's {@code HttpPipeline}, as the telemetry exporter speaks Azure Monitor ingestion: the keys under a
- * prefix ({@value #DEFAULT_KEY_PREFIX} by default, such as {@code branchline/control/exclude}), fleet-wide under the environment's label (no label by default), overridden
- * by the label {@code group=<name>} of this branch's group and then by {@code branch=<id>} of this branch. One list
- * request per poll carries the page's ETag in {@code If-None-Match}, so a poll while nothing changed is answered
- * {@code 304} with no body. Requests go through the client's HTTP client (proxy, TLS trust) when built from settings.
+ * Run-time control from Azure App Configuration, read with the official {@code azure-data-appconfiguration} client:
+ * the keys under a prefix ({@value #DEFAULT_KEY_PREFIX} by default, such as {@code branchline/control/exclude}),
+ * fleet-wide under the environment's label (no label by default), overridden by the label {@code group=<name>} of
+ * this branch's group and then by {@code branch=<id>} of this branch. Each poll lists those key-values with the
+ * ETags of the pages last read as {@code If-None-Match} conditions, so a poll while nothing changed costs one request
+ * answered {@code 304} with no body. Requests go through the function client's HTTP client (proxy, TLS trust) when
+ * built from settings; a failed poll is not retried before the next interval.
  *
  * <pre>{@code
  * NearestRegionRouter.builder()
@@ -49,35 +49,40 @@ public final class AppConfigurationControl implements ControlSource {
     /** Default time between two polls: 30 seconds. */
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
 
-    /** The API version of the data-plane REST API used. */
-    static final String API_VERSION = "1.0";
-    private static final HttpHeaderName ACCEPT = HttpHeaderName.ACCEPT;
-
-    private final HttpPipeline pipeline;
-    private final String endpoint;
+    private final ConfigurationAsyncClient client;
     private final String description;
     private final String keyPrefix;
     private final Duration interval;
-    /** Labels from the weakest to the strongest. */
+    /** Labels from the weakest to the strongest; {@code null} for values without a label. */
     private final List<String> labels;
+    private final String labelFilter;
     private final AutoCloseable ownedHttp;
-    /** The ETag of the one page last read; polls never overlap. */
-    private volatile String etag;
+    /** The pages last read, each with its ETag and key-values; polls never overlap. */
+    private volatile List<Page> pages = List.of();
 
-    private AppConfigurationControl(Builder b, HttpPipeline pipeline, String endpoint, AutoCloseable owned) {
-        this.pipeline = pipeline;
-        this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+    /** One page of a listing: its ETag and its key-values. */
+    private record Page(String etag, List<ConfigurationSetting> items) {
+    }
+
+    private AppConfigurationControl(Builder b, ConfigurationAsyncClient client, String endpoint, AutoCloseable owned) {
+        this.client = client;
         this.keyPrefix = b.keyPrefix;
         this.interval = b.interval;
         List<String> l = new ArrayList<>();
-        l.add(b.environment == null ? "\0" : b.environment);
+        l.add(b.environment);
         if (b.group != null) {
             l.add("group=" + b.group);
         }
         l.add("branch=" + b.branch);
-        this.labels = List.copyOf(l);
+        this.labels = java.util.Collections.unmodifiableList(l);
+        StringBuilder filter = new StringBuilder();
+        for (String label : l) {
+            filter.append(filter.length() == 0 ? "" : ",").append(label == null ? ConfigurationSetting.NO_LABEL
+                : escape(label));
+        }
+        this.labelFilter = filter.toString();
         this.description = "App Configuration " + endpoint + " (keys " + keyPrefix + "*, labels "
-            + String.join(", ", l.stream().map(x -> x.equals("\0") ? "(none)" : x).toList()) + ")";
+            + String.join(", ", l.stream().map(x -> x == null ? "(none)" : x).toList()) + ")";
         this.ownedHttp = owned;
     }
 
@@ -98,110 +103,49 @@ public final class AppConfigurationControl implements ControlSource {
 
     @Override
     public Mono<Map<String, String>> poll() {
-        StringBuilder labelFilter = new StringBuilder();
-        for (String l : labels) {
-            labelFilter.append(labelFilter.length() == 0 ? "" : ",").append(l.equals("\0") ? "\0" : escape(l));
+        List<Page> known = pages;
+        List<MatchConditions> conditions = new ArrayList<>();
+        for (Page p : known) {
+            conditions.add(new MatchConditions().setIfNoneMatch(p.etag));
         }
-        String url = endpoint + "/kv?key=" + encode(escape(keyPrefix) + "*") + "&label=" + encode(labelFilter.toString())
-            + "&api-version=" + API_VERSION;
-        String known = etag;
-        return page(url, known).flatMap(first -> {
-            if (first.notModified) {
+        SettingSelector selector = new SettingSelector().setKeyFilter(escape(keyPrefix) + "*")
+            .setLabelFilter(labelFilter).setFields(SettingFields.KEY, SettingFields.LABEL, SettingFields.VALUE)
+            .setMatchConditions(conditions);
+        return client.listConfigurationSettings(selector).byPage().collectList().flatMap(read -> {
+            List<Page> now = new ArrayList<>();
+            boolean changed = read.size() != known.size();
+            for (int i = 0; i < read.size(); i++) {
+                PagedResponse<ConfigurationSetting> r = read.get(i);
+                String etag = r.getHeaders().getValue(HttpHeaderName.ETAG);
+                if (r.getStatusCode() == 304 && i < known.size()) {
+                    now.add(new Page(etag == null ? known.get(i).etag : etag, known.get(i).items));
+                } else {
+                    changed = true;
+                    now.add(new Page(etag, r.getValue() == null ? List.of() : List.copyOf(r.getValue())));
+                }
+            }
+            pages = List.copyOf(now);
+            if (!changed) {
                 return Mono.<Map<String, String>>empty();
             }
-            return collect(first, new ArrayList<>()).map(items -> {
-                etag = first.next == null ? first.etag : null; // one page: its ETag makes the next poll a 304
-                Map<String, String> out = new TreeMap<>();
-                for (String label : labels) { // weakest first: a stronger label overwrites
-                    for (String[] kv : items) {
-                        if (kv[1].equals(label) && kv[0].startsWith(keyPrefix) && kv[2] != null) {
-                            out.put(kv[0].substring(keyPrefix.length()), kv[2]);
+            Map<String, String> out = new TreeMap<>();
+            for (String label : labels) { // weakest first: a stronger label overwrites
+                for (Page p : now) {
+                    for (ConfigurationSetting kv : p.items) {
+                        if (Objects.equals(kv.getLabel(), label) && kv.getKey().startsWith(keyPrefix)
+                            && kv.getValue() != null) {
+                            out.put(kv.getKey().substring(keyPrefix.length()), kv.getValue());
                         }
                     }
                 }
-                return out;
-            });
-        });
-    }
-
-    /** One page of key-values: key, label ({@code \0} for none), value. */
-    private record Page(boolean notModified, String etag, String next, List<String[]> items) {
-    }
-
-    private Mono<List<String[]>> collect(Page p, List<String[]> all) {
-        all.addAll(p.items);
-        if (p.next == null) {
-            return Mono.just(all);
-        }
-        String next = p.next.startsWith("http") ? p.next : endpoint + (p.next.startsWith("/") ? "" : "/") + p.next;
-        return page(next, null).flatMap(n -> collect(n, all));
-    }
-
-    private Mono<Page> page(String url, String ifNoneMatch) {
-        HttpRequest request = new HttpRequest(HttpMethod.GET, url)
-            .setHeader(ACCEPT, "application/vnd.microsoft.appconfig.kvset+json, application/problem+json");
-        if (ifNoneMatch != null) {
-            request.setHeader(HttpHeaderName.IF_NONE_MATCH, ifNoneMatch);
-        }
-        return pipeline.send(request).flatMap(response -> {
-            int status = response.getStatusCode();
-            String tag = response.getHeaderValue(HttpHeaderName.ETAG);
-            if (status == 304) {
-                response.close();
-                return Mono.just(new Page(true, tag, null, List.of()));
             }
-            return response.getBodyAsByteArray().defaultIfEmpty(new byte[0]).flatMap(body -> {
-                response.close();
-                if (status != 200) {
-                    return Mono.error(new IOException("App Configuration answered HTTP " + status + problem(body)));
-                }
-                try {
-                    return Mono.just(parse(body, tag));
-                } catch (IOException | RuntimeException e) {
-                    return Mono.error(new IOException("App Configuration sent an unreadable page: "
-                        + e.getClass().getSimpleName()));
-                }
-            });
+            return Mono.just(out);
         });
-    }
-
-    private static Page parse(byte[] body, String etag) throws IOException {
-        try (JsonReader r = JsonProviders.createReader(body)) {
-            Map<String, Object> root = r.readMap(JsonReader::readUntyped);
-            List<String[]> items = new ArrayList<>();
-            Object list = root.get("items");
-            if (list instanceof List<?> l) {
-                for (Object o : l) {
-                    if (o instanceof Map<?, ?> m && m.get("key") instanceof String key) {
-                        Object label = m.get("label");
-                        Object value = m.get("value");
-                        items.add(new String[] {key, label == null ? "\0" : label.toString(),
-                            value == null ? null : value.toString()});
-                    }
-                }
-            }
-            Object next = root.get("@nextLink");
-            return new Page(false, etag, next == null ? null : next.toString(), items);
-        }
-    }
-
-    /** The title of an {@code application/problem+json} answer, when there is one; never a secret. */
-    private static String problem(byte[] body) {
-        try (JsonReader r = JsonProviders.createReader(body)) {
-            Object title = r.readMap(JsonReader::readUntyped).get("title");
-            return title == null ? "" : ": " + title;
-        } catch (IOException | RuntimeException e) {
-            return "";
-        }
     }
 
     /** Escapes a filter term as the API asks: {@code \}, {@code *} and {@code ,} are preceded by {@code \}. */
     private static String escape(String term) {
         return term.replace("\\", "\\\\").replace("*", "\\*").replace(",", "\\,");
-    }
-
-    private static String encode(String v) {
-        return URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
     @Override
@@ -238,6 +182,12 @@ public final class AppConfigurationControl implements ControlSource {
         if (endpoint == null || id == null || secret == null || endpoint.isEmpty() || id.isEmpty() || secret.isEmpty()) {
             throw new IllegalArgumentException("an App Configuration connection string needs Endpoint=, Id= and"
                 + " Secret= (the value is secret and not shown)");
+        }
+        try {
+            Base64.getDecoder().decode(secret);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the Secret of the App Configuration connection string is not base64"
+                + " (the value is secret and not shown)");
         }
         return new String[] {endpoint, id, secret};
     }
@@ -376,19 +326,18 @@ public final class AppConfigurationControl implements ControlSource {
                 http = new FunctionClientBuilder().buildHttpClient();
                 owned = http instanceof AutoCloseable c ? c : null;
             }
-            HttpPipelinePolicy auth;
+            ConfigurationClientBuilder client = new ConfigurationClientBuilder().httpClient(http)
+                .configuration(Configuration.NONE) // this builder's settings only, never the environment's
+                .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ZERO))); // the next poll retries
             String url;
             if (connectionString != null) {
-                String[] parts = parseConnectionString(connectionString);
-                url = parts[0];
-                auth = new AppConfigurationHmacPolicy(parts[1], parts[2]);
+                url = parseConnectionString(connectionString)[0];
+                client.connectionString(connectionString);
             } else {
                 url = endpoint;
-                String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-                auth = new BearerTokenAuthenticationPolicy(credential, base + "/.default");
+                client.endpoint(endpoint).credential(credential);
             }
-            HttpPipeline pipeline = new HttpPipelineBuilder().httpClient(http).policies(auth).build();
-            return new AppConfigurationControl(this, pipeline, url, owned);
+            return new AppConfigurationControl(this, client.buildAsyncClient(), url, owned);
         }
 
         /** With the endpoint only: Entra ID through azure-identity's default credential chain, when present. */

@@ -14,8 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Run-time control from Azure App Configuration: the source's REST client against the testkit's local store, which
- * checks HMAC authentication, filters and ETags as the service documents them, on a real client and real HTTP.
+ * Run-time control from Azure App Configuration: the official azure-data-appconfiguration client, as the source uses
+ * it, against the testkit's local store, which checks HMAC authentication, filters, paging and ETags as the service
+ * documents them, over real HTTP.
  */
 class AppConfigurationControlTest {
     private static final String PREFIX = AppConfigurationControl.DEFAULT_KEY_PREFIX;
@@ -63,10 +64,36 @@ class AppConfigurationControlTest {
             f.router.plan(io.branchline.core.FunctionRequest.get("/x").build()).unavailable().get("we"));
 
         int before = store.notModifiedCount();
+        int requests = store.requestCount();
         f.router.control().pollNow(source);
         f.router.control().pollNow(source);
         assertEquals(before + 2, store.notModifiedCount(), "polls of an unchanged store are answered 304");
+        assertEquals(requests + 2, store.requestCount(), "one request per poll");
         assertEquals(0, store.rejectedCount(), "every request was authenticated");
+    }
+
+    @Test
+    void aListingOfSeveralPagesIsReadWholeAndAChangeOnItsLastPageApplies() {
+        store.pageSize(1);
+        ControlSource source = start(source());
+        store.set(PREFIX + "exclude", "production", "we");
+        store.set(PREFIX + "hedge-reads", "production", "false");
+        store.set(PREFIX + "pin", "branch=branch-042", "us");
+        f.router.control().pollNow(source);
+        assertEquals(Map.of("exclude", "we", "hedge-reads", "false", "pin", "us"), f.router.control().current().values,
+            "every page was read");
+
+        int before = store.notModifiedCount();
+        f.router.control().pollNow(source);
+        assertEquals(before + 3, store.notModifiedCount(), "each of the three pages answered 304");
+        assertEquals(Map.of("exclude", "we", "hedge-reads", "false", "pin", "us"), f.router.control().current().values);
+
+        store.set(PREFIX + "pin", "branch=branch-042", "ne");
+        f.router.control().pollNow(source);
+        assertEquals(Map.of("exclude", "we", "hedge-reads", "false", "pin", "ne"), f.router.control().current().values,
+            "the unchanged pages' values are kept beside the changed page's");
+        assertEquals("ne", f.firstInPlan());
+        assertEquals(0, store.rejectedCount(), "every page request, the next links included, was authenticated");
     }
 
     @Test

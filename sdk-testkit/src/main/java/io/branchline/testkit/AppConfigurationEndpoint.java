@@ -10,43 +10,44 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.QueryStringEncoder;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * A local Azure App Configuration store on 127.0.0.1, for tests and demos that script run-time control: the subset
- * of the data-plane REST API (version 1.0 and later) that reading key-values needs, as Microsoft documents it.
+ * of the data-plane REST API (api-versions {@code 1.0}, {@code 2023-10-01} and {@code 2023-11-01}, the ones the
+ * {@code azure-data-appconfiguration} client speaks) that reading key-values needs, as Microsoft documents it.
  * <ul>
- * <li>{@code GET /kv?key=&label=&api-version=}: list key-values; {@code key} filters by exact keys or a prefix ending
- * in {@code *} (several separated by commas); {@code label} by labels separated by commas, {@code \0} for none,
- * {@code *} or absent for any; {@code ,} {@code *} and {@code \} in a filter are escaped with {@code \}. The page
- * carries an {@code ETag}; a request whose {@code If-None-Match} holds it is answered {@code 304} with no body.</li>
+ * <li>{@code GET /kv?key=&label=&$Select=&After=&api-version=}: list key-values, sorted by key then label;
+ * {@code key} filters by exact keys or a prefix ending in {@code *} (several separated by commas); {@code label} by
+ * labels separated by commas, {@code \0} for none, {@code *} or absent for any; {@code ,} {@code *} and {@code \}
+ * in a filter are escaped with {@code \}. {@code $Select} names the fields returned ({@code key}, {@code label},
+ * {@code content_type}, {@code value}, {@code last_modified}, {@code tags}, {@code locked}, {@code etag}). At most
+ * {@link #pageSize(int)} items (100 by default) come per page; a further page is named by the {@code @nextLink}
+ * property and the {@code Link: <...>; rel="next"} header, the same query with an opaque {@code After} token. Each
+ * page carries an {@code ETag}; a request whose {@code If-None-Match} holds it is answered {@code 304} with no body
+ * (and the same {@code Link}).</li>
  * <li>{@code GET /kv/{key}?label=&api-version=}: one key-value (no label when {@code label} is absent),
  * {@code 404} when missing, {@code 304} on a matching {@code If-None-Match}.</li>
- * <li>Every request must carry {@code api-version} ({@code 400} otherwise) and HMAC-SHA256 authentication
- * ({@code 401} with {@code WWW-Authenticate} otherwise): {@code x-ms-date} (or {@code Date}) within 15 minutes of
- * the store's clock, {@code x-ms-content-sha256} equal to the base64 SHA-256 of the body, and
- * {@code Authorization: HMAC-SHA256 Credential=<id>&SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=<s>},
- * the signature being the base64 HMAC-SHA256, keyed with the base64-decoded secret, of
- * {@code VERB\npath_and_query\nvalues of the signed headers separated by ;}.</li>
+ * <li>Every request must carry a supported {@code api-version} ({@code 400} otherwise) and HMAC-SHA256
+ * authentication as Microsoft's HMAC authentication page describes it ({@code 401} with {@code WWW-Authenticate}
+ * otherwise), signed with the access key of {@link #connectionString()}.</li>
  * </ul>
  * Values are set with {@link #set} and {@link #delete}; {@link #down()} makes it unreachable (connections refused)
  * until {@link #up()}.
@@ -55,20 +56,24 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
     private static final String KVSET = "application/vnd.microsoft.appconfig.kvset+json; charset=utf-8";
     private static final String KV = "application/vnd.microsoft.appconfig.kv+json; charset=utf-8";
     private static final String PROBLEM = "application/problem+json; charset=utf-8";
-    private static final Duration MAX_SKEW = Duration.ofMinutes(15);
     private static final String NO_LABEL = "\0";
+    private static final Set<String> API_VERSIONS = Set.of("1.0", "2023-10-01", "2023-11-01");
+    private static final List<String> FIELDS = List.of("etag", "key", "label", "content_type", "value",
+        "last_modified", "locked", "tags");
 
     private final EventLoopGroup group;
     private final LoopbackServer server;
     private final String id;
     private final byte[] secret;
     private final Clock clock;
+    private final AppConfigurationAuth auth;
     /** Guarded by {@code this}: key, then label ({@link #NO_LABEL} for none), to the stored key-value. */
     private final Map<String, Map<String, Stored>> store = new TreeMap<>();
     private final AtomicLong revision = new AtomicLong();
     private final AtomicInteger requests = new AtomicInteger();
     private final AtomicInteger notModified = new AtomicInteger();
     private final AtomicInteger rejected = new AtomicInteger();
+    private volatile int pageSize = 100;
 
     private record Stored(String value, String etag, Instant lastModified) {
     }
@@ -79,6 +84,7 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         this.secret = new byte[32];
         random.nextBytes(secret);
         this.id = "local-" + Integer.toHexString(random.nextInt() & 0xffff);
+        this.auth = new AppConfigurationAuth(id, secret, clock);
         this.group = new NioEventLoopGroup(1, Http.daemonThreads("branchline-appconfig"));
         this.server = new LoopbackServer(group, p -> p.addLast(new HttpServerCodec())
             .addLast(new HttpObjectAggregator(64 * 1024)).addLast(new Handler()));
@@ -135,6 +141,20 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Sets how many key-values one page of a listing holds at most, as the service's response limit does.
+     *
+     * @param items at least 1; 100 by default
+     * @return this store
+     */
+    public AppConfigurationEndpoint pageSize(int items) {
+        if (items < 1) {
+            throw new IllegalArgumentException("pageSize must be at least 1, was " + items);
+        }
+        this.pageSize = items;
+        return this;
+    }
+
     /** Makes the store unreachable: connections are refused until {@link #up()}. */
     public void down() {
         server.down();
@@ -170,7 +190,7 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         requests.incrementAndGet();
         Map<String, String> headers = Http.headers(request);
         QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        String problem = authenticate(request, headers);
+        String problem = auth.check(request, headers);
         if (problem != null) {
             rejected.incrementAndGet();
             FullHttpResponse r = Http.response(401, PROBLEM, problemJson("https://azconfig.io/errors/unauthorized",
@@ -184,6 +204,11 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
             rejected.incrementAndGet();
             return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument",
                 "The api-version query parameter is required", "api-version is required", 400));
+        }
+        if (!API_VERSIONS.contains(version.get(0))) {
+            rejected.incrementAndGet();
+            return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument",
+                "Unsupported api-version", "api-version " + version.get(0) + " is not one of " + API_VERSIONS, 400));
         }
         if (!request.method().name().equals("GET")) {
             return Http.response(405, PROBLEM, problemJson("https://azconfig.io/errors/method-not-allowed",
@@ -203,22 +228,77 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
     private synchronized FullHttpResponse list(QueryStringDecoder uri, String ifNoneMatch) {
         List<String> keys = filter(uri.parameters().get("key"));
         List<String> labels = filter(uri.parameters().get("label"));
+        List<String> fields = select(uri.parameters().get("$Select"));
+        if (fields != null && !FIELDS.containsAll(fields)) {
+            rejected.incrementAndGet();
+            return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument",
+                "Invalid $Select", "$Select names fields among " + FIELDS, 400));
+        }
+        List<String> after = uri.parameters().get("After");
+        String from = after == null || after.isEmpty() ? null : cursor(after.get(0));
         StringBuilder items = new StringBuilder();
         MessageDigest digest = sha256();
+        int count = 0;
+        String last = null;
+        boolean more = false;
         for (Map.Entry<String, Map<String, Stored>> k : store.entrySet()) {
             if (!matches(keys, k.getKey())) {
                 continue;
             }
             for (Map.Entry<String, Stored> l : k.getValue().entrySet()) {
-                if (!matches(labels, l.getKey())) {
+                String position = k.getKey() + '\n' + l.getKey();
+                if (!matches(labels, l.getKey()) || from != null && position.compareTo(from) <= 0) {
                     continue;
                 }
-                items.append(items.length() == 0 ? "" : ",").append(item(k.getKey(), l.getKey(), l.getValue()));
+                if (count == pageSize) {
+                    more = true;
+                    break;
+                }
+                items.append(count++ == 0 ? "" : ",").append(item(k.getKey(), l.getKey(), l.getValue(), fields));
                 digest.update(l.getValue().etag().getBytes(StandardCharsets.UTF_8));
+                last = position;
+            }
+            if (more) {
+                break;
             }
         }
+        String next = null;
+        if (more) {
+            QueryStringEncoder link = new QueryStringEncoder("/kv");
+            uri.parameters().forEach((name, values) -> {
+                if (!name.equals("After")) {
+                    values.forEach(v -> link.addParam(name, v));
+                }
+            });
+            link.addParam("After", Base64.getUrlEncoder().withoutPadding().encodeToString(
+                last.getBytes(StandardCharsets.UTF_8)));
+            next = link.toString();
+        }
+        digest.update(String.valueOf(next).getBytes(StandardCharsets.UTF_8));
         String etag = '"' + Base64.getUrlEncoder().withoutPadding().encodeToString(digest.digest()) + '"';
-        return conditional(etag, ifNoneMatch, KVSET, "{\"items\":[" + items + "]}");
+        FullHttpResponse r = conditional(etag, ifNoneMatch, KVSET, "{\"items\":[" + items + "]"
+            + (next == null ? "" : ",\"@nextLink\":" + Http.quote(next)) + "}");
+        if (next != null) {
+            r.headers().set("Link", "<" + next + ">; rel=\"next\"");
+        }
+        return r;
+    }
+
+    /** The position an {@code After} token names; one no key can follow when the token is not ours. */
+    private static String cursor(String token) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return "\uffff";
+        }
+    }
+
+    /** The fields {@code $Select} names, or {@code null} for all. */
+    private static List<String> select(List<String> param) {
+        if (param == null || param.isEmpty() || param.get(0).isBlank()) {
+            return null;
+        }
+        return List.of(param.get(0).toLowerCase(java.util.Locale.ROOT).split("\\s*,\\s*"));
     }
 
     private synchronized FullHttpResponse one(String key, QueryStringDecoder uri, String ifNoneMatch) {
@@ -228,7 +308,8 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         if (s == null) {
             return Http.response(404, null, new byte[0]);
         }
-        return conditional('"' + s.etag() + '"', ifNoneMatch, KV, item(key, l, s));
+        return conditional('"' + s.etag() + '"', ifNoneMatch, KV, item(key, l, s, select(uri.parameters()
+            .get("$Select"))));
     }
 
     private FullHttpResponse conditional(String etag, String ifNoneMatch, String type, String json) {
@@ -243,11 +324,25 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         return r;
     }
 
-    private static String item(String key, String label, Stored s) {
-        return "{\"etag\":" + Http.quote(s.etag()) + ",\"key\":" + Http.quote(key) + ",\"label\":"
-            + (label.equals(NO_LABEL) ? "null" : Http.quote(label)) + ",\"content_type\":null,\"value\":"
-            + Http.quote(s.value()) + ",\"last_modified\":" + Http.quote(DateTimeFormatter.ISO_INSTANT
-            .format(s.lastModified())) + ",\"locked\":false,\"tags\":{}}";
+    private static String item(String key, String label, Stored s, List<String> fields) {
+        StringBuilder json = new StringBuilder("{");
+        for (String field : FIELDS) {
+            if (fields != null && !fields.contains(field)) {
+                continue;
+            }
+            String value = switch (field) {
+                case "etag" -> Http.quote(s.etag());
+                case "key" -> Http.quote(key);
+                case "label" -> label.equals(NO_LABEL) ? "null" : Http.quote(label);
+                case "content_type" -> "null";
+                case "value" -> Http.quote(s.value());
+                case "last_modified" -> Http.quote(DateTimeFormatter.ISO_INSTANT.format(s.lastModified()));
+                case "locked" -> "false";
+                default -> "{}";
+            };
+            json.append(json.length() == 1 ? "" : ",").append('"').append(field).append("\":").append(value);
+        }
+        return json.append('}').toString();
     }
 
     /** The filter's terms, unescaped; {@code null} for any. */
@@ -286,71 +381,7 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         return false;
     }
 
-    /** Checks the HMAC-SHA256 scheme as the service does; the problem, or {@code null} when authenticated. */
-    private String authenticate(FullHttpRequest request, Map<String, String> headers) {
-        String auth = headers.get("Authorization");
-        if (auth == null || !auth.startsWith("HMAC-SHA256 ")) {
-            return "The Authorization header with the HMAC-SHA256 scheme is required";
-        }
-        Map<String, String> params = new TreeMap<>();
-        for (String part : auth.substring("HMAC-SHA256 ".length()).split("&")) {
-            int eq = part.indexOf('=');
-            if (eq > 0) {
-                params.put(part.substring(0, eq).trim(), part.substring(eq + 1).trim());
-            }
-        }
-        String credential = params.get("Credential");
-        String signed = params.get("SignedHeaders");
-        String signature = params.get("Signature");
-        if (credential == null || signed == null || signature == null) {
-            return "Credential, SignedHeaders and Signature are required";
-        }
-        if (!credential.equals(id)) {
-            return "Invalid credential";
-        }
-        List<String> names = List.of(signed.toLowerCase(java.util.Locale.ROOT).split(";"));
-        boolean dated = names.contains("x-ms-date") || names.contains("date");
-        if (!dated || !names.contains("host") || !names.contains("x-ms-content-sha256")) {
-            return "SignedHeaders must include x-ms-date (or date), host and x-ms-content-sha256";
-        }
-        String date = headers.containsKey("x-ms-date") ? headers.get("x-ms-date") : headers.get("Date");
-        try {
-            Instant at = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            if (Duration.between(at, clock.instant()).abs().compareTo(MAX_SKEW) > 0) {
-                return "The request date is more than 15 minutes from the current time";
-            }
-        } catch (RuntimeException e) {
-            return "The x-ms-date or Date header is missing or not an HTTP-date";
-        }
-        byte[] body = Http.body(request);
-        String hash = Base64.getEncoder().encodeToString(sha256().digest(body));
-        if (!hash.equals(headers.get("x-ms-content-sha256"))) {
-            return "x-ms-content-sha256 does not match the body";
-        }
-        StringBuilder values = new StringBuilder();
-        for (String n : names) {
-            String v = n.equals("host") ? headers.get("Host") : headers.get(n);
-            if (v == null) {
-                return "Signed header " + n + " is missing";
-            }
-            values.append(values.length() == 0 ? "" : ";").append(v);
-        }
-        String toSign = request.method().name() + "\n" + request.uri() + "\n" + values;
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            String expected = Base64.getEncoder().encodeToString(mac.doFinal(toSign.getBytes(StandardCharsets.UTF_8)));
-            if (!MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8),
-                signature.getBytes(StandardCharsets.UTF_8))) {
-                return "Invalid signature";
-            }
-        } catch (java.security.GeneralSecurityException e) {
-            return "Signature cannot be checked: " + e.getClass().getSimpleName();
-        }
-        return null;
-    }
-
-    private static MessageDigest sha256() {
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {

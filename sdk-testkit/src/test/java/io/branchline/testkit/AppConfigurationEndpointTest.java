@@ -82,6 +82,42 @@ class AppConfigurationEndpointTest {
     }
 
     @Test
+    void aLongListingComesInPagesLinkedByAfterEachWithItsOwnETag() throws Exception {
+        store.pageSize(2).set("app/a", null, "1").set("app/b", null, "2").set("app/c", null, "3");
+        String q = "/kv?key=app%2F*&$Select=key,value&api-version=2023-11-01";
+        HttpResponse<String> first = get(q, secret(), now(), null);
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals("{\"key\":\"app/a\",\"value\":\"1\"},{\"key\":\"app/b\",\"value\":\"2\"}",
+            first.body().replaceAll("^\\{\"items\":\\[(.*)\\],\"@nextLink\".*$", "$1"), "only the selected fields");
+        String link = first.headers().firstValue("Link").orElseThrow();
+        assertTrue(link.matches("<(/kv\\?[^>]*After=[^>]+)>; rel=\"next\""), link);
+        String next = link.substring(1, link.indexOf('>'));
+        assertTrue(first.body().contains("\"@nextLink\":\"" + next + "\""), first.body());
+        String firstTag = first.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> second = get(next, secret(), now(), null);
+        assertEquals(200, second.statusCode(), second.body());
+        assertEquals("{\"items\":[{\"key\":\"app/c\",\"value\":\"3\"}]}", second.body());
+        assertTrue(second.headers().firstValue("Link").isEmpty(), "the last page links nowhere");
+        String secondTag = second.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<String> unchanged = get(q, secret(), now(), firstTag);
+        assertEquals(304, unchanged.statusCode());
+        assertEquals(link, unchanged.headers().firstValue("Link").orElse(""), "a 304 still names the next page");
+        store.set("app/c", null, "4");
+        assertEquals(304, get(q, secret(), now(), firstTag).statusCode(), "the first page did not change");
+        assertEquals(200, get(next, secret(), now(), secondTag).statusCode(), "the second did");
+    }
+
+    @Test
+    void anUnknownApiVersionOrFieldIsRefused() throws Exception {
+        assertEquals(400, get("/kv?key=*&api-version=2019-01-01", secret(), now(), null).statusCode());
+        assertEquals(400, get("/kv?key=*&$Select=key,colour&api-version=2023-11-01", secret(), now(), null)
+            .statusCode());
+        assertEquals(200, get("/kv?key=*&api-version=1.0", secret(), now(), null).statusCode());
+    }
+
+    @Test
     void aBadSignatureAStaleDateOrNoApiVersionIsRefused() throws Exception {
         String q = "/kv?key=*&api-version=2023-11-01";
         HttpResponse<String> wrongKey = get(q, Base64.getEncoder().encodeToString(new byte[32]), now(), null);
