@@ -4,8 +4,6 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.MatchConditions;
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.http.rest.PagedResponse;
 import com.azure.core.util.Configuration;
 import com.azure.data.appconfiguration.ConfigurationAsyncClient;
@@ -328,7 +326,7 @@ public final class AppConfigurationControl implements ControlSource {
             }
             ConfigurationClientBuilder client = new ConfigurationClientBuilder().httpClient(http)
                 .configuration(Configuration.NONE) // this builder's settings only, never the environment's
-                .retryOptions(new RetryOptions(new FixedDelayOptions(0, Duration.ZERO))); // the next poll retries
+                .retryPolicy((context, next) -> next.process()); // no retry (nor its logs): the next poll retries
             String url;
             if (connectionString != null) {
                 url = parseConnectionString(connectionString)[0];
