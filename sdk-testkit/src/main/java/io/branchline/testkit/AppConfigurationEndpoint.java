@@ -18,7 +18,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -199,16 +198,10 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
                 + problem.replace('"', '\'') + "\"");
             return r;
         }
-        List<String> version = uri.parameters().get("api-version");
-        if (version == null || version.isEmpty() || version.get(0).isBlank()) {
-            rejected.incrementAndGet();
-            return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument",
-                "The api-version query parameter is required", "api-version is required", 400));
-        }
-        if (!API_VERSIONS.contains(version.get(0))) {
-            rejected.incrementAndGet();
-            return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument",
-                "Unsupported api-version", "api-version " + version.get(0) + " is not one of " + API_VERSIONS, 400));
+        List<String> version = uri.parameters().getOrDefault("api-version", List.of());
+        if (version.isEmpty() || !API_VERSIONS.contains(version.get(0))) {
+            return invalid("A supported api-version query parameter is required", "api-version is one of "
+                + API_VERSIONS);
         }
         if (!request.method().name().equals("GET")) {
             return Http.response(405, PROBLEM, problemJson("https://azconfig.io/errors/method-not-allowed",
@@ -226,13 +219,11 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
     }
 
     private synchronized FullHttpResponse list(QueryStringDecoder uri, String ifNoneMatch) {
-        List<String> keys = filter(uri.parameters().get("key"));
-        List<String> labels = filter(uri.parameters().get("label"));
+        List<String> keys = KeyValueFilter.parse(uri.parameters().get("key"));
+        List<String> labels = KeyValueFilter.parse(uri.parameters().get("label"));
         List<String> fields = select(uri.parameters().get("$Select"));
         if (fields != null && !FIELDS.containsAll(fields)) {
-            rejected.incrementAndGet();
-            return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument",
-                "Invalid $Select", "$Select names fields among " + FIELDS, 400));
+            return invalid("Invalid $Select", "$Select names fields among " + FIELDS);
         }
         List<String> after = uri.parameters().get("After");
         String from = after == null || after.isEmpty() ? null : cursor(after.get(0));
@@ -242,12 +233,12 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         String last = null;
         boolean more = false;
         for (Map.Entry<String, Map<String, Stored>> k : store.entrySet()) {
-            if (!matches(keys, k.getKey())) {
+            if (!KeyValueFilter.matches(keys, k.getKey())) {
                 continue;
             }
             for (Map.Entry<String, Stored> l : k.getValue().entrySet()) {
                 String position = k.getKey() + '\n' + l.getKey();
-                if (!matches(labels, l.getKey()) || from != null && position.compareTo(from) <= 0) {
+                if (!KeyValueFilter.matches(labels, l.getKey()) || from != null && position.compareTo(from) <= 0) {
                     continue;
                 }
                 if (count == pageSize) {
@@ -345,48 +336,18 @@ public final class AppConfigurationEndpoint implements AutoCloseable {
         return json.append('}').toString();
     }
 
-    /** The filter's terms, unescaped; {@code null} for any. */
-    private static List<String> filter(List<String> param) {
-        if (param == null || param.isEmpty() || param.get(0).equals("*")) {
-            return null;
-        }
-        String f = param.get(0);
-        List<String> out = new ArrayList<>();
-        StringBuilder term = new StringBuilder();
-        for (int i = 0; i < f.length(); i++) {
-            char c = f.charAt(i);
-            if (c == '\\' && i + 1 < f.length()) {
-                term.append(f.charAt(++i) == '*' ? "\\*" : String.valueOf(f.charAt(i)));
-            } else if (c == ',') {
-                out.add(term.toString());
-                term.setLength(0);
-            } else {
-                term.append(c);
-            }
-        }
-        out.add(term.toString());
-        return out;
-    }
-
-    private static boolean matches(List<String> terms, String value) {
-        if (terms == null) {
-            return true;
-        }
-        for (String t : terms) {
-            if (t.endsWith("*") && !t.endsWith("\\*") ? value.startsWith(t.substring(0, t.length() - 1))
-                : value.equals(t.replace("\\*", "*"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private FullHttpResponse invalid(String title, String detail) {
+        rejected.incrementAndGet();
+        return Http.response(400, PROBLEM, problemJson("https://azconfig.io/errors/invalid-argument", title, detail,
+            400));
     }
 
     private static byte[] problemJson(String type, String title, String detail, int status) {
