@@ -72,7 +72,8 @@ final class AppConfigurationAuth {
         if (!dated || !names.contains("host") || !names.contains("x-ms-content-sha256")) {
             return "SignedHeaders must include x-ms-date (or date), host and x-ms-content-sha256";
         }
-        String date = names.contains("x-ms-date") ? headers.get("x-ms-date") : headers.get("Date");
+        // x-ms-date takes precedence over Date when both are sent
+        String date = headers.containsKey("x-ms-date") ? headers.get("x-ms-date") : headers.get("Date");
         try {
             Instant at = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
             if (Duration.between(at, clock.instant()).abs().compareTo(MAX_SKEW) > 0) {
