@@ -44,6 +44,9 @@ class OnPremServiceTest {
             env.put("BRANCHLINE_TELEMETRY_SPOOL_DIRECTORY", dir.resolve("spool").toString());
             env.put("BRANCHLINE_ROUTING_LAST_KNOWN_GOOD", dir.resolve("state").resolve("routing.state").toString());
             env.put("BRANCHLINE_ROUTING_PROBE_PATH", "/api/health");
+            // Both simulated regions are equally near: which one a latency ranking puts first would be chance, so
+            // the test routes by configuration order (westeurope first) and checks the relay, failover and shutdown.
+            env.put("BRANCHLINE_ROUTING_STRATEGY", "priority");
             env.put("APPLICATIONINSIGHTS_CONNECTION_STRING", ingestion.connectionString());
 
             OnPremService service = new OnPremService(env);
