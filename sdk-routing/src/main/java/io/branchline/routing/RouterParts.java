@@ -23,14 +23,21 @@ final class RouterParts {
     private LastKnownGoodStore lastKnownGood;
     private boolean closed;
 
-    private RouterParts(RouterConfig cfg, RouterState state, Prober prober, BranchLinkMonitor link,
-        ControlPlane control) {
+    private RouterParts(RouterConfig cfg, RouterContext context, List<ControlSource> controlSources,
+        Path lastGoodControl) {
         this.cfg = cfg;
-        this.state = state;
-        this.prober = prober;
-        this.link = link;
+        this.state = new RouterState(cfg, context, this::linkDown);
+        this.prober = new Prober(state);
+        this.link = new BranchLinkMonitor(state, prober::probeAllSoon);
+        prober.link(link);
         this.feedback = new AttemptFeedback(state, link, prober::probeSoon);
-        this.control = control;
+        this.control = new ControlPlane(state, cfg, controlSources, controlSources.isEmpty() ? null : lastGoodControl);
+    }
+
+    /** Whether the branch's own link is down; false while the monitor is being built. */
+    private boolean linkDown() {
+        BranchLinkMonitor l = link;
+        return l != null && l.isDown();
     }
 
     /**
@@ -39,20 +46,13 @@ final class RouterParts {
      */
     static RouterParts start(RouterConfig cfg, RouterContext context, List<ControlSource> controlSources,
         Path lastGoodControl) {
-        BranchLinkMonitor[] linkRef = new BranchLinkMonitor[1];
-        RouterState s = new RouterState(cfg, context, () -> linkRef[0] != null && linkRef[0].isDown());
-        Prober prober = new Prober(s);
-        BranchLinkMonitor link = new BranchLinkMonitor(s, prober::probeAllSoon);
-        linkRef[0] = link;
-        prober.link(link);
-        ControlPlane control = new ControlPlane(s, cfg, controlSources,
-            controlSources.isEmpty() ? null : lastGoodControl);
-        RouterParts parts = new RouterParts(cfg, s, prober, link, control);
+        RouterParts parts = new RouterParts(cfg, context, controlSources, lastGoodControl);
+        RouterState s = parts.state;
         s.lock.lock();
         try {
-            control.restore(); // the last good control is in force from the first plan, sources reachable or not
+            parts.control.restore(); // the last good control is in force from the first plan, sources reachable or not
             if (cfg.lastKnownGood != null) {
-                parts.lastKnownGood = new LastKnownGoodStore(s, cfg.lastKnownGood, link::isDown);
+                parts.lastKnownGood = new LastKnownGoodStore(s, cfg.lastKnownGood, parts.link::isDown);
                 parts.lastKnownGood.load();
                 s.afterRebuild = parts.lastKnownGood::saveSoonIfChanged;
             }

@@ -31,18 +31,13 @@ class FailoverIntegrationTest {
         }
     }
 
-    private Fixture threeRegions() {
-        // configured far first: the router must find the nearest itself
-        return new Fixture(Fixture.regions("eastus", 60, "northeurope", 20, "westeurope", 5));
-    }
-
     private RegionStatus status(String region) {
         return f.router.status().stream().filter(s -> s.region().equals(region)).findFirst().orElseThrow();
     }
 
     @Test
     void nearestOfThreeRegionsIsPicked() {
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
         f.router.probeNow();
         f.router.probeNow();
         assertEquals("westeurope", f.firstInPlan());
@@ -55,7 +50,7 @@ class FailoverIntegrationTest {
 
     @Test
     void nearestDownMeansZeroFailedIdempotentCallsAndTrafficMoves() {
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
         f.router.probeNow();
         f.get();
         f.region("westeurope").fault(Fault.down());
@@ -76,7 +71,7 @@ class FailoverIntegrationTest {
 
     @Test
     void blackholedRegionCostsAtMostTheHedgeDelay() {
-        f = threeRegions().start(Fixture.routerBuilder(), FailoverOptions.builder()
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), FailoverOptions.builder()
             .hedgeDelayBounds(Duration.ofMillis(20), Duration.ofMillis(150)).build());
         f.router.probeNow();
         f.region("westeurope").fault(Fault.blackhole());
@@ -97,7 +92,7 @@ class FailoverIntegrationTest {
 
     @Test
     void throttledRegionIsSkippedThenUsedAgain() {
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
         f.router.probeNow();
         f.region("westeurope").fault(Fault.throttle(Duration.ofSeconds(2)));
         FunctionResponse first = f.get();
@@ -118,7 +113,7 @@ class FailoverIntegrationTest {
 
     @Test
     void postIsReplayedOnlyWhenItNeverReachedAServer() {
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
         f.router.probeNow();
         f.region("westeurope").fault(Fault.serverError(500));
         FunctionCallException e = assertThrows(FunctionCallException.class,
@@ -134,7 +129,7 @@ class FailoverIntegrationTest {
 
     @Test
     void allRegionsDownPanicTriesEachThenNamesThem() {
-        f = threeRegions().start(Fixture.routerBuilder()
+        f = Fixture.threeRegions().start(Fixture.routerBuilder()
             .breaker(BreakerOptions.builder().consecutiveFailures(1).build()), Fixture.failover().maxAttempts(5).build());
         f.sim.regions().forEach(r -> r.fault(Fault.down()));
         NoRegionAvailableException first = assertThrows(NoRegionAvailableException.class, f::get);
@@ -149,7 +144,7 @@ class FailoverIntegrationTest {
 
     @Test
     void noPanicFailsFastNamingEachRegion() {
-        f = threeRegions().start(Fixture.routerBuilder().panic(false)
+        f = Fixture.threeRegions().start(Fixture.routerBuilder().panic(false)
             .breaker(BreakerOptions.builder().consecutiveFailures(1).build()), Fixture.failover().maxAttempts(5).build());
         f.sim.regions().forEach(r -> r.fault(Fault.down()));
         assertThrows(NoRegionAvailableException.class, f::get);
@@ -179,7 +174,7 @@ class FailoverIntegrationTest {
 
     @Test
     void failbackWaitsForTheDwellThenRampsUp() {
-        f = threeRegions().start(Fixture.routerBuilder().failbackDwell(Duration.ofSeconds(10))
+        f = Fixture.threeRegions().start(Fixture.routerBuilder().failbackDwell(Duration.ofSeconds(10))
             .slowStart(Duration.ofSeconds(10)).breaker(BreakerOptions.builder().openTime(Duration.ofSeconds(5))
                 .build()), Fixture.failover().build());
         f.router.probeNow();
@@ -240,7 +235,7 @@ class FailoverIntegrationTest {
 
     @Test
     void branchLinkDownAndBackRecoversWithoutWaitingOutOpenTimes() {
-        f = threeRegions().start(Fixture.routerBuilder().breaker(BreakerOptions.builder().consecutiveFailures(2)
+        f = Fixture.threeRegions().start(Fixture.routerBuilder().breaker(BreakerOptions.builder().consecutiveFailures(2)
             .openTime(Duration.ofSeconds(5)).maxOpenTime(Duration.ofMinutes(5)).build()), Fixture.failover().build());
         f.router.probeNow();
         f.sim.regions().forEach(r -> r.fault(Fault.down()));

@@ -53,6 +53,11 @@ final class Fixture implements AutoCloseable {
         this.sim = b.build();
     }
 
+    /** The three usual regions, configured far first so that the router must find the nearest itself. */
+    static Fixture threeRegions() {
+        return new Fixture(regions("eastus", 60, "northeurope", 20, "westeurope", 5));
+    }
+
     static Map<String, Integer> regions(Object... nameAndMillis) {
         Map<String, Integer> m = new LinkedHashMap<>();
         for (int i = 0; i < nameAndMillis.length; i += 2) {

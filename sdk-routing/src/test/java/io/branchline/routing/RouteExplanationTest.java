@@ -36,13 +36,9 @@ class RouteExplanationTest {
         }
     }
 
-    private Fixture threeRegions() {
-        return new Fixture(Fixture.regions("eastus", 60, "northeurope", 20, "westeurope", 5));
-    }
-
     @Test
     void aSuccessSaysItWentToTheNearestAndByHowMuch() {
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
         f.router.probeNow();
         f.router.probeNow();
         Route route = f.get().route();
@@ -61,7 +57,7 @@ class RouteExplanationTest {
 
     @Test
     void aFailoverSaysWhatTheRegionBeforeDid() {
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build());
         f.router.probeNow();
         f.region("westeurope").fault(Fault.down());
         FunctionResponse r = f.get();
@@ -74,7 +70,7 @@ class RouteExplanationTest {
 
     @Test
     void aHedgeSaysAfterHowLong() {
-        f = threeRegions().start(Fixture.routerBuilder(), FailoverOptions.builder()
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), FailoverOptions.builder()
             .hedgeDelayBounds(Duration.ofMillis(40), Duration.ofMillis(40)).build());
         f.router.probeNow();
         f.region("westeurope").fault(Fault.blackhole());
@@ -88,7 +84,7 @@ class RouteExplanationTest {
 
     @Test
     void pinnedAndPreferredRegionsSaySo() {
-        f = threeRegions().start(Fixture.routerBuilder().pin("eastus"), Fixture.failover().build());
+        f = Fixture.threeRegions().start(Fixture.routerBuilder().pin("eastus"), Fixture.failover().build());
         f.router.probeNow();
         Route pinned = f.get().route();
         assertEquals("pinned", pinned.plan().get(0).reason());
@@ -103,7 +99,7 @@ class RouteExplanationTest {
 
     @Test
     void aFailureNamesEveryRegionLeftOutAndWhy() {
-        f = threeRegions().start(Fixture.routerBuilder().panic(false)
+        f = Fixture.threeRegions().start(Fixture.routerBuilder().panic(false)
             .breaker(BreakerOptions.builder().consecutiveFailures(1).build()), Fixture.failover().build());
         f.router.probeNow();
         f.sim.regions().forEach(r -> r.fault(Fault.serverError(503)));
@@ -133,7 +129,7 @@ class RouteExplanationTest {
                 events.add("up after " + downFor.toSeconds() + " s");
             }
         };
-        f = threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build(), b -> b.addListener(listener));
+        f = Fixture.threeRegions().start(Fixture.routerBuilder(), Fixture.failover().build(), b -> b.addListener(listener));
         f.router.probeNow();
         assertFalse(f.client.regionStatus().get(0).branchLinkDown());
         f.sim.branchLinkDown();

@@ -463,7 +463,7 @@ public final class IngestionEndpoint implements AutoCloseable {
     }
 
     /**
-     * Closes the server and its connections and stops its thread, waiting at most a few seconds.
+     * Closes the server and its connections and stops its threads, waiting at most a few seconds.
      */
     @Override
     public void close() {
