@@ -207,7 +207,7 @@ public final class NearestRegionRouter implements RegionRouter {
             return RoutePlan.empty();
         }
         Snapshot s = st.snapshot;
-        if (st.dirty || st.clock.millis() >= s.validUntilMillis) {
+        if (st.dirty || s.expired(st.clock)) {
             st.maybeRebuild();
             s = st.snapshot;
         }

@@ -30,7 +30,7 @@ import java.util.Map;
  * deployment slot into the plan itself and the same plan with that slot first.
  */
 final class PlanCompiler {
-    /** How often plans are rebuilt anyway, to pick up slow changes: 5 s. */
+    /** How often plans are rebuilt anyway (a timer marks them dirty), to pick up slow changes: 5 s. */
     static final long REFRESH_MILLIS = 5_000;
     /** A recovered region's share of traffic when its slow start begins. */
     static final double RAMP_START = 0.1;
@@ -117,7 +117,7 @@ final class PlanCompiler {
         // why each region stands where it does: {code, sentence}, shared by every plan of this snapshot
         Map<String, String[]> why = new HashMap<>();
         double[] share = new double[rank.length];
-        long validUntil = now + REFRESH_MILLIS;
+        long validUntil = Snapshot.UNBOUNDED; // slow changes: RouterParts marks the plans dirty every REFRESH_MILLIS
         long retryAt = Long.MAX_VALUE;
         Control control = cfg.control;
         for (RegionView v : rank) {

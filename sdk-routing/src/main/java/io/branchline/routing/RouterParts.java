@@ -4,6 +4,9 @@ import io.branchline.core.RouterContext;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The pieces a started {@link NearestRegionRouter} is made of, built, started and closed together: the shared
@@ -21,6 +24,7 @@ final class RouterParts {
     final ControlPlane control;
     private final RouterConfig cfg;
     private LastKnownGoodStore lastKnownGood;
+    private ScheduledFuture<?> refresh;
     private boolean closed;
 
     private RouterParts(RouterConfig cfg, RouterContext context, List<ControlSource> controlSources,
@@ -63,9 +67,19 @@ final class RouterParts {
         return parts;
     }
 
-    /** Starts the probes and, with background probes, the polling of the control sources. */
-    void startBackground() {
+    /**
+     * Starts the probes, the periodic refresh of the plans (they are rebuilt every
+     * {@link PlanCompiler#REFRESH_MILLIS} to pick up slow changes, so the call path never reads the clock for it) and,
+     * with background probes, the polling of the control sources.
+     */
+    synchronized void startBackground() {
         prober.start();
+        try {
+            refresh = state.context.scheduler().scheduleWithFixedDelay(() -> state.dirty = true,
+                PlanCompiler.REFRESH_MILLIS, PlanCompiler.REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            refresh = null; // the client is closing: nothing will ask for a plan
+        }
         if (cfg.backgroundProbes) { // tests with manual probes poll their control sources by hand too
             control.start();
         }
@@ -77,6 +91,9 @@ final class RouterParts {
             return;
         }
         closed = true;
+        if (refresh != null) {
+            refresh.cancel(false);
+        }
         prober.close();
         control.close();
         if (lastKnownGood != null) {

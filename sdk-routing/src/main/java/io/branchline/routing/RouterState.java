@@ -124,9 +124,9 @@ final class RouterState {
     }
 
     void maybeRebuild() {
-        if ((dirty || clock.millis() >= snapshot.validUntilMillis) && lock.tryLock()) {
+        if ((dirty || snapshot.expired(clock)) && lock.tryLock()) {
             try {
-                if (dirty || clock.millis() >= snapshot.validUntilMillis) {
+                if (dirty || snapshot.expired(clock)) {
                     rebuild();
                 }
             } finally {

@@ -138,7 +138,7 @@ class PlanCompilerTest {
             new Row("hedge delay: never below the floor", defaults, true, List.of(a, b, hedge(c, 3)), "c>b>a", "",
                 false, 1, null, 20L, null),
             new Row("hedge delay: the ceiling only while nothing is known", defaults, true, List.of(a, b, c), "c>b>a",
-                "", false, 1, NOW + PlanCompiler.REFRESH_MILLIS, 2_000L, null));
+                "", false, 1, Snapshot.UNBOUNDED, 2_000L, null));
     }
 
     @ParameterizedTest(name = "{0}")
