@@ -712,7 +712,7 @@ public final class ScenarioMain {
         }
         for (int run = 1; run <= runs; run++) {
             Path spool = Files.createTempDirectory("branchline-scenario-spool");
-            try (RegionSimulator sim = regions(2); IngestionEndpoint ingestion = IngestionEndpoint.start()) {
+            try (RegionSimulator sim = regions(2); IngestionEndpoint ingestion = IngestionEndpoint.start().recordLimit(0)) {
                 AzureMonitorExporter exporter = AzureMonitorExporter.builder()
                     .connectionString(ingestion.connectionString()).spoolDirectory(spool).build(); // the defaults
                 try (Caller c = Callers.branchline(sim.regions(), exporter)) {
@@ -788,7 +788,7 @@ public final class ScenarioMain {
         String failureNotes = "";
         for (String client : CLIENTS) {
             Path spool = Files.createTempDirectory("branchline-soak-spool");
-            try (RegionSimulator sim = regions(5, 20, 60); IngestionEndpoint ingestion = IngestionEndpoint.start()) {
+            try (RegionSimulator sim = regions(5, 20, 60); IngestionEndpoint ingestion = IngestionEndpoint.start().recordLimit(0)) {
                 SimulatedRegion near = sim.region("near");
                 SimulatedRegion mid = sim.region("mid");
                 AzureMonitorExporter exporter = client.equals("branchline") ? AzureMonitorExporter.builder()

@@ -65,7 +65,7 @@ public class TelemetryEnqueueBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         simulator = RegionSimulator.builder().region("westeurope").recordedRequestLimit(0).build();
-        ingestion = IngestionEndpoint.start();
+        ingestion = IngestionEndpoint.start().recordLimit(0);
         spool = Files.createTempDirectory("branchline-jmh-spool");
         exporter = AzureMonitorExporter.builder().connectionString(ingestion.connectionString()).spoolDirectory(spool)
             .flushInterval(Duration.ofMillis(200)).build();

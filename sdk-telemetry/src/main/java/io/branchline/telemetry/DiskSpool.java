@@ -440,11 +440,18 @@ final class DiskSpool {
     }
 
     /**
-     * Reads a batch back; a file that cannot be read is set aside as {@code *.corrupt}.
-     *
-     * @return the envelopes, or {@code null} when the file is gone or was corrupt
+     * A batch read back: its envelopes, and the file's bytes, which are already the gzip body a request sends (so a
+     * drain does not compress again what was compressed when it was spooled).
      */
-    synchronized List<byte[]> read(Path p) {
+    record Batch(List<byte[]> lines, byte[] gzipped) {
+    }
+
+    /**
+     * Reads a batch back, checking every envelope; a file that cannot be read is set aside as {@code *.corrupt}.
+     *
+     * @return the batch, or {@code null} when the file is gone or was corrupt
+     */
+    synchronized Batch read(Path p) {
         byte[] raw;
         try {
             raw = Files.readAllBytes(p);
@@ -459,7 +466,7 @@ final class DiskSpool {
             if (lines.isEmpty()) {
                 throw new IOException("no envelopes");
             }
-            return lines;
+            return new Batch(lines, raw);
         } catch (IOException | RuntimeException e) {
             setAside(p, e.getClass().getSimpleName());
             return null;

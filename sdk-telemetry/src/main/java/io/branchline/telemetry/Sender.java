@@ -58,7 +58,7 @@ final class Sender implements Runnable {
     static final long PROBE_TIMEOUT_MILLIS = 1_000;
     /**
      * Spool files posted at once while draining after ingestion answered again: the round trips overlap, so a spool
-     * of a long outage drains within seconds; the live queue is looked at between groups.
+     * of a long outage drains within seconds; the live queue is looked at between drain rounds.
      */
     static final int DRAIN_IN_FLIGHT = 4;
     /** Longest time one round of spool draining holds the sender before it looks at the live queue again. */
@@ -338,60 +338,50 @@ final class Sender implements Runnable {
 
     /**
      * Sends up to {@code maxFiles} spool files, oldest first; outside a flush, for at most one drain round's time so
-     * the live queue keeps moving.
+     * the live queue keeps moving. While ingestion is failing one file at a time looks at whether it answers again;
+     * once it answers, a window of {@link #DRAIN_IN_FLIGHT} requests stays in flight (the next file goes as soon as
+     * the oldest request is answered), their answers handled in the order they were sent.
      *
-     * @return whether every file was handled (false when ingestion failed and the rest must wait)
+     * @return whether every file sent was delivered (false when ingestion failed and the rest must wait)
      */
     private boolean drainSpool(int maxFiles, boolean flushing) {
         long roundEnd = System.nanoTime() + DRAIN_ROUND_NANOS;
         List<Path> files = spool.oldest(maxFiles);
+        java.util.ArrayDeque<SpoolPost> window = new java.util.ArrayDeque<>(DRAIN_IN_FLIGHT);
+        boolean allDelivered = true;
         int i = 0;
-        while (i < files.size()) {
-            if (!maySend(flushing) || closing) {
-                return false;
-            }
-            if (!flushing && System.nanoTime() - roundEnd > 0) {
-                return true;
-            }
-            // While ingestion is failing, one file looks at whether it answers again; once it answers, up to
-            // DRAIN_IN_FLIGHT files go at once, oldest first, their answers handled in order.
-            int group = failures > 0 ? 1 : DRAIN_IN_FLIGHT;
-            List<Path> paths = new ArrayList<>(group);
-            List<List<byte[]>> contents = new ArrayList<>(group);
-            List<InFlightPost> posts = new ArrayList<>(group);
-            while (i < files.size() && paths.size() < group) {
+        while (true) {
+            int limit = failures > 0 ? 1 : DRAIN_IN_FLIGHT;
+            while (allDelivered && window.size() < limit && i < files.size() && !closing && maySend(flushing)
+                && (flushing || System.nanoTime() - roundEnd < 0)) {
                 Path p = files.get(i++);
-                List<byte[]> lines = spool.read(p);
-                if (lines == null) {
-                    continue;
-                }
-                counters.retried.addAndGet(lines.size());
-                paths.add(p);
-                contents.add(lines);
-                posts.add(send(lines));
-            }
-            boolean allDelivered = true;
-            for (int k = 0; k < paths.size(); k++) {
-                Path p = paths.get(k);
-                List<byte[]> lines = contents.get(k);
-                List<byte[]> kept = deliver(lines, posts.get(k));
-                if (kept.isEmpty()) {
-                    spool.delete(p);
-                } else if (kept.size() == lines.size()) {
-                    allDelivered = false; // the file stays as it is, for the next look
-                } else {
-                    if (spool.write(kept, DiskSpool.createdMillis(p))) {
-                        counters.spooled.addAndGet(-kept.size()); // a rewrite, not new spooling
-                    }
-                    spool.delete(p);
-                    allDelivered = false;
+                DiskSpool.Batch b = spool.read(p);
+                if (b != null) {
+                    counters.retried.addAndGet(b.lines().size());
+                    window.add(new SpoolPost(p, b.lines(), send(b.lines(), b.gzipped())));
                 }
             }
-            if (!allDelivered) {
-                return false;
+            SpoolPost head = window.poll();
+            if (head == null) {
+                return allDelivered && !(closing && i < files.size());
+            }
+            List<byte[]> kept = deliver(head.lines(), head.post());
+            if (kept.isEmpty()) {
+                spool.delete(head.file());
+            } else if (kept.size() == head.lines().size()) {
+                allDelivered = false; // the file stays as it is, for the next look
+            } else {
+                if (spool.write(kept, DiskSpool.createdMillis(head.file()))) {
+                    counters.spooled.addAndGet(-kept.size()); // a rewrite, not new spooling
+                }
+                spool.delete(head.file());
+                allDelivered = false;
             }
         }
-        return true;
+    }
+
+    /** A spool file whose batch is in flight. */
+    private record SpoolPost(Path file, List<byte[]> lines, InFlightPost post) {
     }
 
     /**
@@ -551,15 +541,15 @@ final class Sender implements Runnable {
     }
 
     private Answer post(List<byte[]> lines) {
-        return await(send(lines));
+        return await(send(lines, DiskSpool.gzip(lines)));
     }
 
     /** A request sent and not yet answered: its answer, or the answer it already has (not sent). */
     private record InFlightPost(CompletableFuture<Answer> answer, Answer immediate, Duration timeout, long sentNanos) {
     }
 
-    /** Sends one batch without waiting for the answer. */
-    private InFlightPost send(List<byte[]> lines) {
+    /** Sends one batch ({@code body}: its lines gzipped) without waiting for the answer. */
+    private InFlightPost send(List<byte[]> lines, byte[] body) {
         // While ingestion is failing, a request is a look at whether it answers again: a short timeout keeps those
         // looks about once a second; it doubles after each timeout so a slow but working ingestion is still reached.
         Duration timeout = failures > 0 ? Duration.ofMillis(Math.min(probeTimeoutMillis, requestTimeout.toMillis()))
@@ -567,7 +557,6 @@ final class Sender implements Runnable {
         if (closing && closeDeadlineNanos - System.nanoTime() <= 0) {
             return new InFlightPost(null, new Answer(0, null, null, "close timeout reached", false), timeout, 0);
         }
-        byte[] body = DiskSpool.gzip(lines);
         HttpRequest request = new HttpRequest(HttpMethod.POST, trackUrl);
         request.setHeader(HttpHeaderName.CONTENT_TYPE, "application/x-json-stream");
         request.setHeader(CONTENT_ENCODING, "gzip");

@@ -96,6 +96,7 @@ public final class IngestionEndpoint implements AutoCloseable {
     private final List<String> violations = new ArrayList<>();
     private long acceptedCount;
     private long receivedCount;
+    private int recordLimit = RECORD_LIMIT;
     /** Scripted status of a request that gets no answer. */
     private static final int HANG = -1;
     private String bearerToken;
@@ -344,7 +345,36 @@ public final class IngestionEndpoint implements AutoCloseable {
     }
 
     /**
-     * The accepted envelopes, oldest first (at most {@value #RECORD_LIMIT}).
+     * Sets how many accepted items and requests are kept for {@link #acceptedItems()} and {@link #requests()} (the
+     * oldest go first); {@value #RECORD_LIMIT} unless set. A load test that only counts sets 0: every request is still
+     * validated and answered and the counts still grow, but nothing is retained, so a long run does not measure the
+     * endpoint's own heap.
+     *
+     * @param limit 0 or more
+     * @return this endpoint
+     * @throws IllegalArgumentException if {@code limit} is negative
+     */
+    public IngestionEndpoint recordLimit(int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be 0 or more, was " + limit);
+        }
+        lock.lock();
+        try {
+            recordLimit = limit;
+            while (accepted.size() > limit) {
+                accepted.removeFirst();
+            }
+            while (requests.size() > limit) {
+                requests.removeFirst();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return this;
+    }
+
+    /**
+     * The accepted envelopes, oldest first (at most {@value #RECORD_LIMIT}, or the {@link #recordLimit(int)} set).
      *
      * @return a snapshot
      */
@@ -403,7 +433,7 @@ public final class IngestionEndpoint implements AutoCloseable {
     }
 
     /**
-     * The HTTP requests received, oldest first (at most {@value #RECORD_LIMIT}).
+     * The HTTP requests received, oldest first (at most {@value #RECORD_LIMIT}, or the {@link #recordLimit(int)} set).
      *
      * @return a snapshot
      */
@@ -555,7 +585,14 @@ public final class IngestionEndpoint implements AutoCloseable {
                 items.add(new Parsed(element, toJson(element), null));
             }
         } else {
-            for (String line : trimmed.split("\r?\n")) {
+            // one item per line (LF or CRLF); scanned by hand: a regular-expression split of a large body costs
+            // more than parsing its items
+            for (int start = 0, end; start < trimmed.length(); start = end + 1) {
+                end = trimmed.indexOf('\n', start);
+                if (end < 0) {
+                    end = trimmed.length();
+                }
+                String line = trimmed.substring(start, end > start && trimmed.charAt(end - 1) == '\r' ? end - 1 : end);
                 if (line.isBlank()) {
                     continue;
                 }
@@ -730,7 +767,10 @@ public final class IngestionEndpoint implements AutoCloseable {
                     }
                     status = ok.size() == n ? 200 : allInvalid ? 400 : 206;
                     for (TelemetryItem item : ok) {
-                        if (accepted.size() >= RECORD_LIMIT) {
+                        if (recordLimit == 0) {
+                            break;
+                        }
+                        if (accepted.size() >= recordLimit) {
                             accepted.removeFirst();
                         }
                         accepted.addLast(item);
@@ -740,11 +780,13 @@ public final class IngestionEndpoint implements AutoCloseable {
                         acceptedChanged.signalAll();
                     }
                 }
-                if (requests.size() >= RECORD_LIMIT) {
-                    requests.removeFirst();
+                if (recordLimit > 0) {
+                    if (requests.size() >= recordLimit) {
+                        requests.removeFirst();
+                    }
+                    requests.addLast(new IngestionRequest(request.method().name(), request.uri(), headers, raw.length,
+                            body.text(), n, status, Instant.now()));
                 }
-                requests.addLast(new IngestionRequest(request.method().name(), request.uri(), headers, raw.length,
-                        body.text(), n, status, Instant.now()));
             } finally {
                 lock.unlock();
             }

@@ -84,6 +84,43 @@ class IngestionEndpointTest {
     }
 
     @Test
+    void splitsItemsOnCrlfAsOnLf() throws Exception {
+        HttpResponse<String> r = post(ok() + "\r\n" + metric() + "\r\n\r\n" + ok());
+
+        assertEquals(200, r.statusCode());
+        assertEquals("{\"itemsReceived\":3,\"itemsAccepted\":3,\"errors\":[]}", r.body());
+        assertEquals(ok(), endpoint.acceptedItems().get(0).json(), "no carriage return left on an item");
+        endpoint.assertNoViolations();
+    }
+
+    @Test
+    void recordLimitZeroCountsAndValidatesButKeepsNothing() throws Exception {
+        endpoint.recordLimit(0);
+
+        assertEquals(200, post(ok() + "\n" + metric()).statusCode());
+        HttpResponse<String> bad = post(dependency(null, "00:00:00.012000"));
+
+        assertEquals(400, bad.statusCode(), "still as strict: a dependency without a name is refused");
+        assertEquals(2, endpoint.acceptedCount());
+        assertEquals(List.of(), endpoint.acceptedItems());
+        assertEquals(List.of(), endpoint.requests());
+        assertThrows(AssertionError.class, endpoint::assertNoViolations);
+        assertThrows(IllegalArgumentException.class, () -> endpoint.recordLimit(-1));
+    }
+
+    @Test
+    void recordLimitKeepsTheNewest() throws Exception {
+        endpoint.recordLimit(1);
+
+        post(dependency("first", "00:00:00.012000"));
+        post(dependency("second", "00:00:00.012000"));
+
+        assertEquals(2, endpoint.acceptedCount());
+        assertEquals(List.of("second"), endpoint.acceptedItems().stream().map(i -> i.baseData().get("name")).toList());
+        assertEquals(1, endpoint.requests().size());
+    }
+
+    @Test
     void acceptsGzippedNewlineDelimitedEnvelopesAndRecordsThem() throws Exception {
         byte[] body = gzip(ok() + "\n" + metric() + "\n");
         HttpResponse<String> r = post(HttpRequest.newBuilder(URI.create(endpoint.ingestionUrl()))
