@@ -345,9 +345,9 @@ public final class ScenarioMain {
      * targets compare the medians over rounds, and the per-round ratios show how far one round can be trusted.
      */
     private void overhead() throws Exception {
-        int callsPerRound = quick ? 2_000 : 5_000;
-        int warm = quick ? 3_000 : 10_000;
-        int rounds = quick ? 4 : 6;
+        int callsPerRound = quick ? 2_000 : 10_000;
+        int warm = quick ? 3_000 : 30_000;
+        int rounds = quick ? 4 : 8;
         List<List<String>> rows = new ArrayList<>();
         List<List<String>> roundRows = new ArrayList<>();
         StringBuilder loads = new StringBuilder();

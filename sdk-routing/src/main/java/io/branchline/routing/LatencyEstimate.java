@@ -59,19 +59,54 @@ final class LatencyEstimate {
     }
 
     private long percentileOfReservoir(int count) {
+        int i = Math.max(0, Math.min(count - 1, (int) Math.ceil(hedgePercentile * count) - 1));
+        int fromTop = count - i; // the percentile is the fromTop-th largest sample
+        if (fromTop <= 4) {
+            return largest(count, fromTop); // a tail percentile (the default p95 is the 2nd largest of 32): one pass
+        }
         long[] sorted = SCRATCH.get();
         System.arraycopy(samples, 0, sorted, 0, count);
-        for (int i = 1; i < count; i++) { // insertion sort: at most 32 longs, no allocation
-            long v = sorted[i];
-            int j = i - 1;
+        for (int k = 1; k < count; k++) { // insertion sort: at most 32 longs, no allocation
+            long v = sorted[k];
+            int j = k - 1;
             while (j >= 0 && sorted[j] > v) {
                 sorted[j + 1] = sorted[j];
                 j--;
             }
             sorted[j + 1] = v;
         }
-        int i = (int) Math.ceil(hedgePercentile * count) - 1;
-        return sorted[Math.max(0, Math.min(count - 1, i))];
+        return sorted[i];
+    }
+
+    /** The {@code rank}-th largest (1 to 4) of the first {@code count} samples, in one pass without a copy. */
+    private long largest(int count, int rank) {
+        long t0 = Long.MIN_VALUE;
+        long t1 = Long.MIN_VALUE;
+        long t2 = Long.MIN_VALUE;
+        long t3 = Long.MIN_VALUE;
+        long[] s = samples;
+        for (int k = 0; k < count; k++) {
+            long v = s[k];
+            if (v <= t3) {
+                continue;
+            }
+            if (v > t0) {
+                t3 = t2;
+                t2 = t1;
+                t1 = t0;
+                t0 = v;
+            } else if (v > t1) {
+                t3 = t2;
+                t2 = t1;
+                t1 = v;
+            } else if (v > t2) {
+                t3 = t2;
+                t2 = v;
+            } else {
+                t3 = v;
+            }
+        }
+        return rank == 1 ? t0 : rank == 2 ? t1 : rank == 3 ? t2 : t3;
     }
 
     /**

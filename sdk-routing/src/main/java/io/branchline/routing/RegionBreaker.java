@@ -106,7 +106,9 @@ final class RegionBreaker {
     }
 
     void onSuccess(long nanos, boolean inPanic) {
-        consecutiveFailures.set(0);
+        if (consecutiveFailures.get() != 0) { // read first: no shared write on every successful call
+            consecutiveFailures.set(0);
+        }
         CircuitBreaker.State st = breaker.getState();
         if (inPanic && st != CircuitBreaker.State.CLOSED) {
             // A panic attempt succeeded: count it as a trial.
