@@ -29,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  * also reads the body, on the same Netty transport. {@code router=nearest} uses {@link Clients#router()},
  * {@code inOrder} the core's stateless default.
  *
- * <p>Target: ≤ 1.10× the bare call, ≤ bare + 1 KB allocated per call. 20 × 2 s measured iterations after 5 × 2 s of
+ * <p>Target: ≤ 1.10× the bare call, ≤ bare + 1 KB allocated per call. 30 × 3 s measured iterations after 10 × 2 s of
  * warm-up keep the error under 5 % of the score on 2 shared cores (JmhMain always runs these settings). Run:
  * <pre>
  * mvn -pl benchmarks exec:java -Dexec.args="EndToEndCallBenchmark -prof gc"
@@ -38,8 +38,8 @@ import java.util.concurrent.TimeUnit;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 2)
-@Measurement(iterations = 20, time = 2)
+@Warmup(iterations = 10, time = 2)
+@Measurement(iterations = 30, time = 3)
 @Fork(1)
 public class EndToEndCallBenchmark {
     @Param({"nearest"})
