@@ -582,7 +582,7 @@ final class CallExecutor {
                     || started >= maxAttempts) {
                     return;
                 }
-                if (!core.budget.tryWithdraw(core.time.nanoTime())) {
+                if (!core.budget.tryWithdrawForHedge(core.time.nanoTime())) {
                     return;
                 }
                 hedged = true;

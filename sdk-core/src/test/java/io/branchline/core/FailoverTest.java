@@ -306,6 +306,29 @@ class FailoverTest {
     }
 
     @Test
+    void hedgesLeaveTheLowerHalfOfTheBudgetToFailovers() {
+        long t0 = 0;
+        RetryBudget b = new RetryBudget(0.5, 0, t0); // 50 tokens, starting full
+        int hedges = 0;
+        while (b.tryWithdrawForHedge(t0)) {
+            hedges++;
+        }
+        assertEquals(25, hedges, "hedges stop at the reserve, half the cap");
+        for (int i = 0; i < 25; i++) {
+            assertTrue(b.tryWithdraw(t0), "failover " + i + " still finds a token");
+        }
+        assertFalse(b.tryWithdraw(t0));
+        b.onCall();
+        b.onCall();
+        assertFalse(b.tryWithdrawForHedge(t0), "a token below the reserve is not for a hedge");
+        assertTrue(b.tryWithdraw(t0));
+
+        RetryBudget one = new RetryBudget(0, 0, t0); // the smallest budget: one token, no reserve
+        assertTrue(one.tryWithdrawForHedge(t0));
+        assertFalse(one.tryWithdraw(t0));
+    }
+
+    @Test
     void responseLargerThanTheMaximumIsRefusedByContentLength() throws Exception {
         we.enqueue(ok("x".repeat(2000)));
         try (FunctionClient client = builder().region(region("we", we)).region(region("ne", ne)).maxResponseSize(1000)
