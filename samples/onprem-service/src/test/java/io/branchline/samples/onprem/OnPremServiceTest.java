@@ -44,9 +44,12 @@ class OnPremServiceTest {
             env.put("BRANCHLINE_TELEMETRY_SPOOL_DIRECTORY", dir.resolve("spool").toString());
             env.put("BRANCHLINE_ROUTING_LAST_KNOWN_GOOD", dir.resolve("state").resolve("routing.state").toString());
             env.put("BRANCHLINE_ROUTING_PROBE_PATH", "/api/health");
-            // Both simulated regions are equally near: which one a latency ranking puts first would be chance, so
-            // the test routes by configuration order (westeurope first) and checks the relay, failover and shutdown.
+            // Both simulated regions are equally near: which one a latency ranking puts first would be chance (and
+            // priority routing keeps the latency order between equal priorities), so the test gives westeurope the
+            // better priority and checks the relay, failover and shutdown.
             env.put("BRANCHLINE_ROUTING_STRATEGY", "priority");
+            env.put("BRANCHLINE_REGION_WESTEUROPE_PRIORITY", "1");
+            env.put("BRANCHLINE_REGION_NORTHEUROPE_PRIORITY", "2");
             env.put("APPLICATIONINSIGHTS_CONNECTION_STRING", ingestion.connectionString());
 
             OnPremService service = new OnPremService(env);
