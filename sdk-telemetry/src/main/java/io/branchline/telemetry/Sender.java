@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -347,7 +348,7 @@ final class Sender implements Runnable {
     private boolean drainSpool(int maxFiles, boolean flushing) {
         long roundEnd = System.nanoTime() + DRAIN_ROUND_NANOS;
         List<Path> files = spool.oldest(maxFiles);
-        java.util.ArrayDeque<SpoolPost> window = new java.util.ArrayDeque<>(DRAIN_IN_FLIGHT);
+        ArrayDeque<SpoolPost> window = new ArrayDeque<>(DRAIN_IN_FLIGHT);
         boolean allDelivered = true;
         int i = 0;
         while (true) {
