@@ -9,8 +9,11 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
 import java.net.BindException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -26,6 +29,7 @@ import java.util.function.Consumer;
 final class LoopbackServer {
     static final String LOOPBACK = "127.0.0.1";
     private static final long REBIND_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int CONNECT_PROBE_TIMEOUT_MILLIS = 1_000;
 
     private final EventLoopGroup group;
     private final Consumer<ChannelPipeline> pipelineInit;
@@ -60,8 +64,32 @@ final class LoopbackServer {
         if (serverChannel != null) {
             serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             serverChannel = null;
+            awaitRefused();
         }
         closeChildren();
+    }
+
+    /**
+     * Returns once a connection to the port is refused. The JDK closes a listening socket that is registered with a
+     * selector only when that selector next runs, so after Netty's close completes the kernel may still complete
+     * handshakes for a moment, and a client would see a reset where "down" promises a refusal.
+     */
+    private void awaitRefused() {
+        InetSocketAddress address = new InetSocketAddress(LOOPBACK, port);
+        long deadline = System.nanoTime() + REBIND_TIMEOUT_NANOS;
+        while (true) {
+            try (Socket probe = new Socket()) {
+                probe.connect(address, CONNECT_PROBE_TIMEOUT_MILLIS);
+            } catch (ConnectException refused) {
+                return;
+            } catch (IOException stillThere) {
+                // a timeout or reset: not refused yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(LOOPBACK + ":" + port + " still accepts connections 5 s after down()");
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
     }
 
     /** Rebinds the same port after {@link #down()}. */

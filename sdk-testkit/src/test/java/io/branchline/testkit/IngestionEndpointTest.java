@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -348,6 +350,23 @@ class IngestionEndpointTest {
         endpoint.up();
         assertEquals(port, endpoint.port());
         client = newClient();
+        assertEquals(200, post(ok()).statusCode());
+    }
+
+    @Test
+    void everyDownRefusesTheNextConnectionAtOnce() throws Exception {
+        // a listening socket closed while registered with a selector is only closed when that selector next runs;
+        // until then the kernel still completes handshakes, and the client gets a reset instead of a refusal
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", endpoint.port());
+        for (int i = 0; i < 200; i++) {
+            endpoint.down();
+            try (Socket socket = new Socket()) {
+                int attempt = i;
+                assertThrows(ConnectException.class, () -> socket.connect(address, 5_000),
+                        () -> "down() #" + attempt + " returned while the port still accepted connections");
+            }
+            endpoint.up();
+        }
         assertEquals(200, post(ok()).statusCode());
     }
 
