@@ -53,7 +53,7 @@ import java.util.concurrent.locks.LockSupport;
  * (and keys or a credential) and {@code APPLICATIONINSIGHTS_CONNECTION_STRING} it calls real function apps (the
  * {@code samples/function-app} routes) and real Azure Monitor; faults are then not injected.
  *
- * <p>Options: {@code --duration 60s} (or {@code BRANCHLINE_DEMO_DURATION}), {@code --report FILE}
+ * <p>Options: {@code --duration 60s} (or {@code BRANCH_DEMO_DURATION}), {@code --report FILE}
  * (or {@code BRANCHLINE_DEMO_REPORT}), {@code --plain} for line output. Exit code 0 when the run met its checks.
  */
 public final class BranchDemo {
@@ -87,7 +87,7 @@ public final class BranchDemo {
      */
     public static void main(String[] args) {
         Map<String, String> env = System.getenv();
-        Duration duration = parseDuration(env.getOrDefault("BRANCHLINE_DEMO_DURATION", "60s"));
+        Duration duration = parseDuration(env.getOrDefault("BRANCH_DEMO_DURATION", "60s"));
         String reportFile = env.getOrDefault("BRANCHLINE_DEMO_REPORT",
             System.getProperty("branchline.demo.report", "target/branchline-demo-report.html"));
         boolean plain = false;

@@ -66,8 +66,8 @@ class AdoptionMetadataTest {
         assertTrue(poms.size() > 5, "POMs not found under " + root);
         for (Path pom : poms) {
             String text = Files.readString(pom, StandardCharsets.UTF_8);
-            for (String tag : List.of("<repositories>", "<pluginRepositories>", "<distributionManagement>")) {
-                assertFalse(text.contains(tag), pom + " declares " + tag);
+            for (String element : List.of("repositories", "pluginRepositories", "distributionManagement")) {
+                assertFalse(text.contains("<" + element + ">"), pom + " declares <" + element + ">");
             }
         }
     }

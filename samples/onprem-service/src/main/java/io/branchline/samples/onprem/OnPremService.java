@@ -76,7 +76,7 @@ public final class OnPremService implements AutoCloseable {
             throw e;
         }
         holder.set(client);
-        int port = Integer.parseInt(env.getOrDefault("BRANCHLINE_SERVICE_PORT", "8085"));
+        int port = Integer.parseInt(env.getOrDefault("ORDERS_RELAY_PORT", "8085"));
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         this.workers = Executors.newFixedThreadPool(8, r -> {
             Thread t = new Thread(r, "relay-worker");

@@ -39,7 +39,9 @@ class OnPremServiceTest {
             env.put("BRANCHLINE_REGION_WESTEUROPE_KEY", "we-key");
             env.put("BRANCHLINE_REGION_NORTHEUROPE_KEY", "ne-key");
             env.put("BRANCHLINE_ALLOW_PLAIN_HTTP", "true");
-            env.put("BRANCHLINE_SERVICE_PORT", "0");
+            env.put("ORDERS_RELAY_PORT", "0");
+            // strict: every BRANCHLINE_ variable the service reads must be a setting Branchline knows
+            env.put("BRANCHLINE_STRICT_SETTINGS", "true");
             env.put("BRANCHLINE_TELEMETRY_BRANCH", "branch-042");
             env.put("BRANCHLINE_TELEMETRY_SPOOL_DIRECTORY", dir.resolve("spool").toString());
             env.put("BRANCHLINE_ROUTING_LAST_KNOWN_GOOD", dir.resolve("state").resolve("routing.state").toString());
