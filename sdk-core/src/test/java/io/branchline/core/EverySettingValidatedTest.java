@@ -1,6 +1,7 @@
 package io.branchline.core;
 
 import io.branchline.core.spi.Setting;
+import io.branchline.testing.SettingsContract;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;

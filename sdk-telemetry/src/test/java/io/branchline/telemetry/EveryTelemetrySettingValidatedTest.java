@@ -1,6 +1,7 @@
 package io.branchline.telemetry;
 
 import io.branchline.core.FunctionClientBuilder;
+import io.branchline.testing.SettingsContract;
 import io.branchline.core.spi.Setting;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.branchline.telemetry;
 
+import io.branchline.testing.SettingsContract;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.branchline.telemetry;
+package io.branchline.testing;
 
 import io.branchline.core.spi.Setting;
 
@@ -26,16 +26,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Checks a module's setting declarations against the README's configuration tables (both ways, defaults and
  * meanings included) and against the keys its sources mention, and derives malformed values from each declaration.
- * (Each module's tests hold a copy: they cannot see each other's test classes.)
+ * The routing and telemetry modules' tests use it from this module's test jar.
  */
-final class SettingsContract {
+public final class SettingsContract {
     private static final Pattern ROW = Pattern.compile("(?m)^\\| `(branchline\\.[^`]+)` \\| (.+?) \\| (.+?) \\| (.+) \\|$");
 
     private SettingsContract() {
     }
 
     /** README rows: property -> [environment column, default column, meaning column], for the properties accepted. */
-    static Map<String, String[]> readmeRows(Predicate<String> property) throws IOException {
+    public static Map<String, String[]> readmeRows(Predicate<String> property) throws IOException {
         Map<String, String[]> rows = new LinkedHashMap<>();
         Matcher m = ROW.matcher(Files.readString(Path.of("..", "README.md")));
         while (m.find()) {
@@ -48,7 +48,7 @@ final class SettingsContract {
     }
 
     /** The README's table and the declarations agree both ways, with the same names, defaults and meanings. */
-    static void assertReadmeMatches(List<Setting<?>> declared, Predicate<String> property) throws IOException {
+    public static void assertReadmeMatches(List<Setting<?>> declared, Predicate<String> property) throws IOException {
         Map<String, String[]> rows = readmeRows(property);
         Set<String> names = new TreeSet<>();
         for (Setting<?> s : declared) {
@@ -66,7 +66,7 @@ final class SettingsContract {
     }
 
     /** Every {@code static final Setting} field of the class is in the list the module declares. */
-    static void assertAllFieldsDeclared(Class<?> settingsClass, List<Setting<?>> declared) throws IllegalAccessException {
+    public static void assertAllFieldsDeclared(Class<?> settingsClass, List<Setting<?>> declared) throws IllegalAccessException {
         for (Field f : settingsClass.getDeclaredFields()) {
             if (Modifier.isStatic(f.getModifiers()) && f.getType() == Setting.class) {
                 f.setAccessible(true);
@@ -77,7 +77,7 @@ final class SettingsContract {
     }
 
     /** Every {@code branchline.*} key the module's sources name is declared (or a declared per-region instance). */
-    static void assertSourcesNameDeclaredKeysOnly(Path sources, List<Setting<?>> declared, Set<String> notSettings)
+    public static void assertSourcesNameDeclaredKeysOnly(Path sources, List<Setting<?>> declared, Set<String> notSettings)
         throws IOException {
         Pattern key = Pattern.compile("(?<![\\w.])branchline\\.[a-z][a-z0-9.<>-]*[a-z0-9>]");
         Pattern instance = Pattern.compile("^branchline\\.region\\.[a-z0-9_-]+\\.");
@@ -99,7 +99,7 @@ final class SettingsContract {
     }
 
     /** Malformed values of a setting, derived from its kind and bounds, plus the given ones. */
-    static List<String> malformed(Setting<?> s, Map<String, List<String>> more) {
+    public static List<String> malformed(Setting<?> s, Map<String, List<String>> more) {
         List<String> v = new ArrayList<>(more.getOrDefault(s.name(), List.of()));
         switch (s.kind()) {
             case DURATION: {
@@ -156,7 +156,7 @@ final class SettingsContract {
     }
 
     /** The message of a rejected value names the setting and, unless secret, shows the value. */
-    static void assertNames(String message, Setting<?> s, String name, String value) {
+    public static void assertNames(String message, Setting<?> s, String name, String value) {
         assertTrue(message.contains(name), "names " + name + ": " + message);
         if (s.isSecret()) {
             assertFalse(message.contains(value), "hides the secret value: " + message);
