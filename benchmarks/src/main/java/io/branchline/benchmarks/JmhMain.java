@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
 /**
  * Runs the JMH benchmarks with short settings (1 fork, 3 × 1 s warm-up, 3 × 1 s measurement; the end-to-end call
  * and the telemetry burst keep their annotations' longer settings; a few minutes in all)
- * and the GC profiler, prints each benchmark with its ratio to the baseline of its class (the method named
- * {@code baseline*}, same parameters) and writes {@code results/jmh.md} and {@code results/jmh.csv}.
+ * and the GC profiler, prints each benchmark with its error in percent of its score and its ratio to the baseline
+ * of its class (the method named {@code baseline*}, with the same parameters or a subset of them) and writes
+ * {@code results/jmh.md} and {@code results/jmh.csv}.
  *
  * <pre>
  * mvn -B -q -o -pl benchmarks package -Dmaven.javadoc.skip=true
@@ -121,7 +122,8 @@ public final class JmhMain {
             RunResult base = null;
             for (RunResult c : results) {
                 String cb = c.getParams().getBenchmark();
-                if (cb.startsWith(cls + ".baseline") && params(c).equals(params)) {
+                // a baseline without a parameter (the bare client has no router) is the baseline for every value of it
+                if (cb.startsWith(cls + ".baseline") && paramMap(r).entrySet().containsAll(paramMap(c).entrySet())) {
                     base = c;
                 }
             }
@@ -132,10 +134,13 @@ public final class JmhMain {
             rows.add(new String[] {cls.substring(cls.lastIndexOf('.') + 1), method, params,
                 String.format(Locale.ROOT, "%.3f", p.getScore()),
                 Double.isNaN(p.getScoreError()) ? "" : String.format(Locale.ROOT, "%.3f", p.getScoreError()),
+                Double.isNaN(p.getScoreError()) ? "" : String.format(Locale.ROOT, "%.1f",
+                    100 * p.getScoreError() / p.getScore()),
                 p.getScoreUnit(), Double.isNaN(alloc) ? "" : String.format(Locale.ROOT, "%.1f", alloc),
                 base == null ? "" : base.getParams().getBenchmark().substring(cls.length() + 1), ratio});
         }
-        String[] header = {"benchmark", "method", "params", "score", "error", "unit", "B/op", "baseline", "ratio"};
+        String[] header = {"benchmark", "method", "params", "score", "error", "error %", "unit", "B/op", "baseline",
+            "ratio"};
         StringBuilder md = new StringBuilder("# JMH results\n\nMachine: ").append(Machine.describe())
             .append("\n\n| ").append(String.join(" | ", header)).append(" |\n|")
             .append(" --- |".repeat(header.length)).append('\n');
@@ -159,12 +164,16 @@ public final class JmhMain {
         return r.getParams().getBenchmark() + params(r);
     }
 
-    private static String params(RunResult r) {
+    private static Map<String, String> paramMap(RunResult r) {
         Map<String, String> p = new TreeMap<>();
         for (String k : r.getParams().getParamsKeys()) {
             p.put(k, r.getParams().getParam(k));
         }
-        return p.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+        return p;
+    }
+
+    private static String params(RunResult r) {
+        return paramMap(r).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
     }
 
     private static double allocation(RunResult r) {
