@@ -1,7 +1,6 @@
 package io.branchline.core;
 
 import com.azure.core.http.HttpHeaderName;
-import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
@@ -15,10 +14,6 @@ import io.netty.util.Timeout;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
 
-import java.io.ByteArrayOutputStream;
-import java.net.URLEncoder;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +30,6 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class CallExecutor {
     private static final ClientLogger LOGGER = new ClientLogger(CallExecutor.class);
-    private static final HttpHeaderName CONTENT_TYPE = HttpHeaderName.CONTENT_TYPE;
     private static final HttpHeaderName RETRY_AFTER = HttpHeaderName.RETRY_AFTER;
     private static final HttpHeaderName RETRY_AFTER_MS = HttpHeaderName.fromString("retry-after-ms");
     private static final HttpHeaderName SCALEOUT = HttpHeaderName.fromString("X-FUNCTION-SCALEOUT");
@@ -241,7 +235,7 @@ final class CallExecutor {
             }
             HttpRequest http;
             try {
-                http = httpRequest(region);
+                http = AttemptWire.request(request, region, core.keyFor(region), info.traceparent());
             } catch (RuntimeException e) {
                 // a key file, a header or anything else that makes the request: nothing was sent
                 onResult(f, new AttemptNotSentException("the request could not be prepared: "
@@ -277,87 +271,9 @@ final class CallExecutor {
             }
         }
 
-        private HttpRequest httpRequest(Region region) {
-            String base = region.baseUrl();
-            String path = request.path();
-            String url = base.concat(path); // the common case, no query: one string
-            String code = null;
-            if (!request.query().isEmpty()) {
-                StringBuilder withQuery = new StringBuilder(url.length() + 64).append(url);
-                char sep = '?';
-                for (Map.Entry<String, String> q : request.query().entrySet()) {
-                    if (q.getKey().equals("code")) {
-                        // a function key given as ?code= goes in the header the Functions host also accepts, so no
-                        // URL holding a key reaches the transport (or its logs)
-                        code = q.getValue();
-                        continue;
-                    }
-                    withQuery.append(sep).append(URLEncoder.encode(q.getKey(), StandardCharsets.UTF_8)).append('=')
-                        .append(URLEncoder.encode(q.getValue(), StandardCharsets.UTF_8));
-                    sep = '&';
-                }
-                url = withQuery.toString();
-            }
-            HttpRequest http = new HttpRequest(request.method(), url);
-            HttpHeaders headers = http.getHeaders();
-            for (Map.Entry<String, String> h : request.headers().entrySet()) {
-                headers.set(HttpHeaderName.fromString(h.getKey()), h.getValue());
-            }
-            // the configured key wins, as x-functions-key wins over ?code= at the Functions host
-            String key = core.keyFor(region);
-            if (key == null) {
-                key = code;
-            }
-            if (key != null) {
-                headers.set(ClientCore.FUNCTIONS_KEY, key);
-            }
-            headers.set(ClientCore.TRACEPARENT, info.traceparent());
-            if (request.body() != null) {
-                if (headers.getValue(CONTENT_TYPE) == null && request.contentType() != null) {
-                    headers.set(CONTENT_TYPE, request.contentType());
-                }
-                http.setBody(request.body());
-            } else if (request.method() == HttpMethod.POST || request.method() == HttpMethod.PUT
-                || request.method() == HttpMethod.PATCH) {
-                http.setHeader(HttpHeaderName.CONTENT_LENGTH, "0");
-            }
-            return http;
-        }
-
-        /** The body of a response within the size limit, aggregated by the transport when its length is known. */
-        Mono<byte[]> body(HttpResponse response) {
-            long limit = core.maxResponseBytes;
-            String len = response.getHeaderValue(HttpHeaderName.CONTENT_LENGTH);
-            if (len != null) {
-                try {
-                    long n = Long.parseLong(len.trim());
-                    if (n > limit) {
-                        return Mono.error(new ResponseTooLargeException(limit, "of " + n + " bytes (Content-Length)"));
-                    }
-                    // Known length within the limit: let the transport aggregate the body without extra copies.
-                    return response.getBodyAsByteArray();
-                } catch (NumberFormatException ignored) {
-                    // read and count instead
-                }
-            }
-            return response.getBody()
-                .reduce(new ByteArrayOutputStream(), (out, buf) -> append(out, buf, limit))
-                .map(ByteArrayOutputStream::toByteArray);
-        }
-
-        private ByteArrayOutputStream append(ByteArrayOutputStream out, ByteBuffer buf, long limit) {
-            int n = buf.remaining();
-            if (out.size() + (long) n > limit) {
-                throw reactor.core.Exceptions.propagate(new ResponseTooLargeException(limit, "over"));
-            }
-            if (buf.hasArray()) {
-                out.write(buf.array(), buf.arrayOffset() + buf.position(), n);
-            } else {
-                byte[] b = new byte[n];
-                buf.get(b);
-                out.write(b, 0, n);
-            }
-            return out;
+        /** The most bytes a response body may have (the client's setting). */
+        long maxResponseBytes() {
+            return core.maxResponseBytes;
         }
 
         void onAttemptTimeout(InFlight f) {

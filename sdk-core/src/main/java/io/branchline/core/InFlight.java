@@ -67,7 +67,7 @@ final class InFlight implements CoreSubscriber<HttpResponse>, TimerTask {
         }
         Mono<byte[]> reading;
         try {
-            reading = call.body(r);
+            reading = AttemptWire.body(r, call.maxResponseBytes());
         } catch (RuntimeException e) {
             closeResponse();
             call.onResult(this, e);
