@@ -29,11 +29,11 @@ import java.util.concurrent.TimeUnit;
  * also reads the body, on the same Netty transport. {@code router=nearest} uses {@link Clients#router()},
  * {@code inOrder} the core's stateless default.
  *
- * <p>Target: ≤ 1.10× the bare call, an error below 5 % of the score. 200 × 1 s measured iterations after 10 × 2 s of
- * warm-up (JmhMain always runs these settings): on 2 shared cores a quiet run's error is 4-5 % at 150 iterations, and
- * a minute in which the machine is busy elsewhere can double it. Each client has its own state and simulated region,
- * so the other client's threads are not running while one is measured. B/op counts every thread of the JVM, the
- * simulator's included. Run:
+ * <p>Target: ≤ 1.10× the bare call, an error below 5 % of the score. 200 × 1 s measured iterations after 10 × 2 s
+ * of warm-up (JmhMain always runs these settings): on 2 shared cores a quiet run's error is 4-5 % at 150 iterations,
+ * and a minute in which the machine is busy elsewhere can double it. Each client has its own state and simulated
+ * region, so the other client's threads are not running while one is measured. B/op counts every thread of the JVM,
+ * the simulator's included. Run:
  * <pre>
  * mvn -pl benchmarks exec:java -Dexec.args="EndToEndCallBenchmark -prof gc"
  * </pre>

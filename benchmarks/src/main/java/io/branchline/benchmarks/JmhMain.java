@@ -173,7 +173,8 @@ public final class JmhMain {
     }
 
     private static String params(RunResult r) {
-        return paramMap(r).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(" "));
+        return paramMap(r).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+            .collect(Collectors.joining(" "));
     }
 
     private static double allocation(RunResult r) {
