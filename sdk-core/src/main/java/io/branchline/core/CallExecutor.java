@@ -244,9 +244,22 @@ final class CallExecutor {
             }
             // One timer per attempt on the shared timer wheel (constant-time, lock-free; Reactor's timeout operator
             // costs far more per call): first for the headers, then, once they arrived, for the rest of the deadline.
+            // A hedge is due after a delay measured in real time; with the system clock that is the attempt's own
+            // time base, so the attempt's timer fires first at the hedge delay and then re-arms for the headers.
             f.headersTimeoutNanos = headersTimeout;
+            long hedgeDelay = -1;
+            if (!hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null
+                && next < plan.regions().size() && started < maxAttempts) {
+                long delay = plan.hedgeDelay().toNanos();
+                if (delay < remaining) {
+                    hedgeDelay = delay;
+                    cancelTimer();
+                }
+            }
+            boolean hedgeFirst = hedgeDelay >= 0 && hedgeDelay < headersTimeout && core.time.system();
+            f.hedgeFirst = hedgeFirst;
             try {
-                f.timer = core.time.schedule(f, headersTimeout);
+                f.timer = core.time.schedule(f, hedgeFirst ? hedgeDelay : headersTimeout);
             } catch (IllegalStateException e) {
                 onResult(f, new AttemptNotSentException(CLOSED, null));
                 return;
@@ -257,16 +270,11 @@ final class CallExecutor {
                 onResult(f, e);
                 return;
             }
-            if (!done && !hedge && !hedged && hedgeAllowed && plan.hedgeDelay() != null
-                && next < plan.regions().size() && started < maxAttempts) {
-                long delay = plan.hedgeDelay().toNanos();
-                if (delay < remaining) {
-                    cancelTimer();
-                    try {
-                        timer = core.time.scheduleReal(t -> onHedgeTimer(), delay);
-                    } catch (IllegalStateException closed) {
-                        // the client closed: close() ends this call
-                    }
+            if (hedgeDelay >= 0 && !hedgeFirst && !done) {
+                try {
+                    timer = core.time.scheduleReal(t -> onHedgeTimer(), hedgeDelay);
+                } catch (IllegalStateException closed) {
+                    // the client closed: close() ends this call
                 }
             }
         }
@@ -277,15 +285,21 @@ final class CallExecutor {
         }
 
         void onAttemptTimeout(InFlight f) {
+            if (f.hedgeFirst) {
+                f.hedgeFirst = false;
+                onHedgeTimer();
+                // the headers timeout counts from the attempt's start (the system clock's, as the hedge's)
+                long left = f.startNanos + f.headersTimeoutNanos - System.nanoTime();
+                if (left > 0 && rearm(f, left)) {
+                    return;
+                }
+            }
             if (f.headersArrived && !f.bodyTimerArmed) {
                 long left = deadlineNanos - core.time.nanoTime();
                 if (left > 0) {
                     f.bodyTimerArmed = true;
-                    try {
-                        f.timer = core.time.schedule(f, left);
+                    if (rearm(f, left)) {
                         return;
-                    } catch (IllegalStateException closed) {
-                        // the client closed: end the attempt now
                     }
                 }
             }
@@ -293,6 +307,25 @@ final class CallExecutor {
             onResult(f, new TimeoutException(f.headersArrived
                 ? "The response body stalled: it did not finish within the call's deadline"
                 : "No response headers within " + TimeUnit.NANOSECONDS.toMillis(f.headersTimeoutNanos) + " ms"));
+        }
+
+        /**
+         * Arms the attempt's timer again from the timer's thread; false when the client closed. An attempt that
+         * ended meanwhile cancels what it reads of {@code f.timer}, and this cancels what it set once it sees the
+         * end: whichever comes second sees the other, so no timer outlives its attempt.
+         */
+        private boolean rearm(InFlight f, long nanos) {
+            Timeout t;
+            try {
+                t = core.time.schedule(f, nanos);
+            } catch (IllegalStateException closed) {
+                return false; // the client closed: end the attempt now
+            }
+            f.timer = t;
+            if (f.ended) {
+                t.cancel();
+            }
+            return true;
         }
 
         /**
@@ -308,11 +341,13 @@ final class CallExecutor {
         }
 
         private void onResult0(InFlight f, Throwable error) {
+            f.ended = true;
             Timeout t = f.timer;
             if (t != null) {
                 t.cancel();
             }
-            Duration latency = Duration.ofNanos(System.nanoTime() - f.startNanos);
+            long latencyNanos = System.nanoTime() - f.startNanos;
+            Duration latency = Duration.ofNanos(latencyNanos);
             Attempt attempt;
             if (error != null) {
                 Throwable cause = reactor.core.Exceptions.unwrap(error);
@@ -327,7 +362,7 @@ final class CallExecutor {
                         f.response.getHeaderValue(X_MS_RETRY_AFTER_MS)), core.clock);
                 String err = o == AttemptOutcome.SUCCESS ? null : "HTTP " + status;
                 // Only a slow answer may be worth discounting: a fast one skips the header lookup.
-                boolean cold = latency.toNanos() > core.failover.hedgeFloor().toNanos()
+                boolean cold = latencyNanos > core.hedgeFloorNanos
                     && Attempt.isColdMark(f.response.getHeaderValue(ClientCore.COLD_START));
                 attempt = new Attempt(f.region.name(), f.number, o, status, latency, retryAfter, err, f.hedge, cold);
             }

@@ -50,6 +50,8 @@ final class ClientCore implements AutoCloseable {
     final java.util.function.Supplier<String> defaultKey;
     final TimeoutOptions timeouts;
     final FailoverOptions failover;
+    /** {@link FailoverOptions#hedgeFloor()} in nanoseconds: an answer slower than this may be a cold start's. */
+    final long hedgeFloorNanos;
     final long maxResponseBytes;
     final HttpPipeline pipeline;
     final RegionRouter router;
@@ -91,6 +93,7 @@ final class ClientCore implements AutoCloseable {
             f = f.toBuilder().maxAttempts(Math.min(10, b.retryOptions.getFixedDelayOptions().getMaxRetries() + 1)).build();
         }
         this.failover = f;
+        this.hedgeFloorNanos = f.hedgeFloor().toNanos();
         this.maxResponseBytes = b.maxResponseBytes == null ? FunctionClientBuilder.DEFAULT_MAX_RESPONSE_BYTES : b.maxResponseBytes;
         this.pipeline = pipeline;
         // Our own pipeline sends the User-Agent as a request header rather than through UserAgentPolicy, and when

@@ -30,6 +30,11 @@ final class ClientTime {
         this.wheel = wheel;
     }
 
+    /** Whether this is the system clock: then {@link #schedule} and {@link #scheduleReal} share one time base. */
+    boolean system() {
+        return system;
+    }
+
     /** Now, in nanoseconds on the client's clock; only differences are meaningful. */
     long nanoTime() {
         if (system) {

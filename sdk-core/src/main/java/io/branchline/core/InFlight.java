@@ -28,6 +28,13 @@ final class InFlight implements CoreSubscriber<HttpResponse>, TimerTask {
     final long startNanos;
     long headersTimeoutNanos;
     volatile Timeout timer;
+    /**
+     * With the system clock, the attempt's one timer first serves as its call's hedge timer: it fires at the hedge
+     * delay, then re-arms for the rest of the headers timeout. Saves a second timer on every hedgeable call.
+     */
+    volatile boolean hedgeFirst;
+    /** Set once the attempt's outcome reaches its call: a timer that fires or is re-armed after it does nothing. */
+    volatile boolean ended;
     volatile boolean headersArrived;
     volatile boolean bodyTimerArmed;
     private volatile boolean cancelled;
@@ -90,7 +97,9 @@ final class InFlight implements CoreSubscriber<HttpResponse>, TimerTask {
 
     @Override
     public void run(Timeout t) {
-        call.onAttemptTimeout(this);
+        if (!ended) {
+            call.onAttemptTimeout(this);
+        }
     }
 
     void bodySubscribed(Subscription s) {

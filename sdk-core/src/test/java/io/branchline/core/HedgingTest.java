@@ -2,6 +2,7 @@ package io.branchline.core;
 
 import io.branchline.core.models.Attempt;
 import io.branchline.core.models.AttemptOutcome;
+import io.branchline.core.models.TimeoutOptions;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.junit5.StartStop;
@@ -19,6 +20,7 @@ import static io.branchline.core.Fixtures.region;
 import static io.branchline.core.Fixtures.take;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hedging with a router whose plans carry a hedge delay. */
@@ -91,6 +93,38 @@ class HedgingTest {
             assertEquals(List.of("ne SUCCESS", "we CANCELLED"), router.ended);
             assertEquals(List.of("hedge we>ne"), events);
             assertEquals(take(we).getHeaders().get("traceparent"), take(ne).getHeaders().get("traceparent"));
+        }
+    }
+
+    @Test
+    void afterTheHedgeBothStalledAttemptsStillEndByTheirHeadersTimeout() throws Exception {
+        // The primary's timer fires first for the hedge, then re-arms for the rest of its headers timeout.
+        we.enqueue(new MockResponse.Builder().code(200).body("late").headersDelay(30, TimeUnit.SECONDS).build());
+        ne.enqueue(new MockResponse.Builder().code(200).body("late").headersDelay(30, TimeUnit.SECONDS).build());
+        TimeoutOptions timeouts = TimeoutOptions.builder().connect(Duration.ofMillis(500))
+            .response(Duration.ofMillis(1000)).call(Duration.ofSeconds(20)).build();
+        HedgingRouter router = new HedgingRouter(Duration.ofMillis(50));
+        try (FunctionClient client = builder().region(region("we", we)).region(region("ne", ne)).router(router)
+                .timeouts(timeouts).buildClient()) {
+            long start = System.nanoTime();
+            FunctionCallException e = assertThrows(FunctionCallException.class,
+                () -> client.invoke(FunctionRequest.get("/api/x").build()));
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            List<Attempt> attempts = e.attempts();
+            assertEquals(2, attempts.size(), e.getMessage());
+            assertEquals("we", attempts.get(0).region());
+            assertEquals(AttemptOutcome.TIMEOUT, attempts.get(0).outcome());
+            assertFalse(attempts.get(0).hedged());
+            assertEquals("ne", attempts.get(1).region());
+            assertEquals(AttemptOutcome.TIMEOUT, attempts.get(1).outcome());
+            assertTrue(attempts.get(1).hedged());
+            // each attempt waits for its headers until the response timeout (1 s): not the hedge delay (where a
+            // timer that did not re-arm would end it), not the call's deadline
+            assertTrue(attempts.get(0).latency().toMillis() >= 1000, attempts.get(0).toString());
+            assertTrue(attempts.get(1).latency().toMillis() >= 1000, attempts.get(1).toString());
+            assertTrue(ms >= 1000 && ms < 15_000, "took " + ms + " ms");
+            take(we);
+            take(ne);
         }
     }
 

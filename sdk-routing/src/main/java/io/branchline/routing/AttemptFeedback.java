@@ -110,7 +110,7 @@ final class AttemptFeedback {
 
     void attemptEnded(RegionState s, Attempt attempt) {
         s.inFlight.decrementAndGet();
-        boolean inPanic = s.panicAdmissions.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
+        boolean inPanic = tookPanicAdmission(s);
         long nanos = attempt.latency().toNanos();
         AttemptOutcome o = attempt.outcome();
         try {
@@ -155,6 +155,16 @@ final class AttemptFeedback {
             LOGGER.atVerbose().addKeyValue("region", s.name()).log("router state update failed", e);
         }
         state.maybeRebuild();
+    }
+
+    /** Takes one of the region's panic admissions when it has any; read first, so a normal call writes nothing. */
+    private static boolean tookPanicAdmission(RegionState s) {
+        for (int n = s.panicAdmissions.get(); n > 0; n = s.panicAdmissions.get()) {
+            if (s.panicAdmissions.compareAndSet(n, n - 1)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void succeeded(RegionState s, long nanos, boolean inPanic, boolean cold) {
