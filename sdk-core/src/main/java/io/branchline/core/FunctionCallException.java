@@ -27,14 +27,14 @@ import java.util.List;
  *         .bodyAsString&#40;&#41;;
  * &#125; catch &#40;NoRegionAvailableException e&#41; &#123;
  *     &#47;&#47; Nothing could be tried: every region is out, and why.
- *     System.err.println&#40;&quot;no region available: &quot; + e.unavailableRegions&#40;&#41;&#41;;
+ *     LOGGER.warn&#40;&quot;no region available: &#123;&#125;&quot;, e.unavailableRegions&#40;&#41;&#41;;
  *     throw e;
  * &#125; catch &#40;FunctionCallException e&#41; &#123;
  *     if &#40;e.statusCode&#40;&#41; == 404&#41; &#123;
  *         return null;   &#47;&#47; the function's own answer
  *     &#125;
  *     for &#40;Attempt attempt : e.attempts&#40;&#41;&#41; &#123;   &#47;&#47; which regions were tried and why each failed
- *         System.err.println&#40;attempt.describe&#40;&#41;&#41;;
+ *         LOGGER.warn&#40;&quot;&#123;&#125;&quot;, attempt.describe&#40;&#41;&#41;;
  *     &#125;
  *     throw e;
  * &#125;

@@ -20,6 +20,8 @@ import io.branchline.core.models.TlsOptions;
 import io.branchline.routing.BreakerOptions;
 import io.branchline.routing.HealthProbeOptions;
 import io.branchline.routing.NearestRegionRouter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 
 import java.nio.file.Path;
@@ -36,6 +38,8 @@ import java.util.concurrent.atomic.LongAdder;
  * into the javadoc by the codesnippet plugin (each between BEGIN and END comments named after the type).
  */
 final class ApiExamples {
+    private static final Logger LOGGER = LoggerFactory.getLogger(ApiExamples.class);
+
     private ApiExamples() {
     }
 
@@ -117,14 +121,14 @@ final class ApiExamples {
                 .bodyAsString();
         } catch (NoRegionAvailableException e) {
             // Nothing could be tried: every region is out, and why.
-            System.err.println("no region available: " + e.unavailableRegions());
+            LOGGER.warn("no region available: {}", e.unavailableRegions());
             throw e;
         } catch (FunctionCallException e) {
             if (e.statusCode() == 404) {
                 return null;   // the function's own answer
             }
             for (Attempt attempt : e.attempts()) {   // which regions were tried and why each failed
-                System.err.println(attempt.describe());
+                LOGGER.warn("{}", attempt.describe());
             }
             throw e;
         }
